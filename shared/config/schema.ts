@@ -1,0 +1,290 @@
+import { z } from 'zod';
+import {
+  accountId,
+  awsRegion,
+  email,
+  imageTag,
+  isoDate,
+  nonEmptyString,
+  positiveInt,
+  principal,
+  repositoryName,
+  secretName,
+  severityThreshold,
+  tagPattern,
+} from './primitives';
+
+/**
+ * The Harbormaster config file, as a schema. Every object is strict so a misspelt key is an error,
+ * not a silently ignored setting. Cross-field rules that ECR enforces at deploy time live in
+ * ./checks (one small pure function per rule) and run after this schema.
+ */
+
+export const encryptionSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('AES256') }),
+    z.strictObject({
+      type: z.literal('KMS'),
+      /** An existing key; when omitted ECR uses the AWS managed key aws/ecr. */
+      kmsKeyArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+          error: 'expected a KMS key ARN',
+        })
+        .optional(),
+    }),
+  ],
+  { error: 'expected {type: AES256} or {type: KMS, kmsKeyArn?}' },
+);
+
+export const tagMutabilitySchema = z.enum(
+  ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'],
+  { error: 'expected one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION' },
+);
+
+/** A raw ECR lifecycle rule, exactly as ECR's lifecycle policy JSON spells it. */
+export const rawLifecycleRuleSchema = z.strictObject({
+  rulePriority: positiveInt,
+  description: z.string().max(256).optional(),
+  selection: z.strictObject({
+    tagStatus: z.enum(['tagged', 'untagged', 'any'], { error: 'expected one of tagged, untagged, any' }),
+    tagPrefixList: z.array(nonEmptyString).min(1).optional(),
+    tagPatternList: z.array(tagPattern).min(1).optional(),
+    countType: z.enum(['imageCountMoreThan', 'sinceImagePushed'], {
+      error: 'expected one of imageCountMoreThan, sinceImagePushed',
+    }),
+    countUnit: z.literal('days', { error: 'expected "days"' }).optional(),
+    countNumber: positiveInt,
+  }),
+  action: z.strictObject({ type: z.literal('expire', { error: 'expected "expire"' }) }),
+});
+
+export const lifecycleSchema = z.strictObject({
+  /** Expire untagged images this many days after push. */
+  untaggedAfterDays: positiveInt.optional(),
+  /** Keep only the last N images whose tags match the repository's releaseTags. */
+  keepLast: positiveInt.optional(),
+  /** Expire images whose tags match these patterns (e.g. pr-*) this many days after push. */
+  ephemeral: z
+    .array(z.strictObject({ tagPatterns: z.array(tagPattern).min(1), afterDays: positiveInt }))
+    .optional(),
+  /** Raw ECR lifecycle rules, appended after the presets. */
+  rules: z.array(rawLifecycleRuleSchema).optional(),
+});
+
+export const accessSchema = z.strictObject({
+  /** Principals that push (CI roles). */
+  push: z.array(principal).default([]),
+  /** Principals that pull (runtime roles, other accounts). */
+  pull: z.array(principal).default([]),
+  /** Principals that may delete images and the repository. */
+  admin: z.array(principal).default([]),
+});
+
+export const allowlistEntrySchema = z.strictObject({
+  /** A CVE or vulnerability id, e.g. CVE-2024-3094 or GHSA-xxxx. */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$/, { error: 'expected a vulnerability id such as CVE-2024-3094' }),
+  reason: nonEmptyString,
+  /** The entry stops applying after this day (UTC). */
+  expires: isoDate,
+});
+
+export const autoTagRuleSchema = z.discriminatedUnion(
+  'type',
+  [
+    /** 1.4.2 also gets 1.4 and 1 (and latest when it is the highest stable version, if latest: true). */
+    z.strictObject({
+      type: z.literal('semver'),
+      latest: z.boolean().default(false),
+      /** Optional prefix such as "v" that pushed tags carry and derived tags keep. */
+      prefix: z.string().regex(/^[A-Za-z]*$/).default(''),
+    }),
+    /** A push whose tag matches `match` also gets `tag`, where {tag}, {match} (the * part) and {digest12} expand. */
+    z.strictObject({
+      type: z.literal('pattern'),
+      match: tagPattern,
+      tag: z.string().regex(/^[A-Za-z0-9._{}-]{1,128}$/, { error: 'expected a tag template such as sha-{match}' }),
+    }),
+  ],
+  { error: 'expected an auto-tag rule with type semver or pattern' },
+);
+
+/** What the scan automation does for one repository. */
+export const scanPolicySchema = z.strictObject({
+  /** The highest severity a passing image may carry (findings above it fail the image). */
+  maxSeverity: severityThreshold.default('MEDIUM'),
+  allowlist: z.array(allowlistEntrySchema).default([]),
+  /** Tags added to an image that passes its scan (build once, tag many). */
+  promoteTo: z.array(imageTag).default([]),
+  /** Remove release tags from an image that fails its scan (the image itself is kept). */
+  quarantine: z.boolean().default(false),
+});
+
+/** Settings shared by managed repositories and by creation templates. */
+const repositorySettingsShape = {
+  encryption: encryptionSchema.default({ type: 'AES256' }),
+  tagMutability: tagMutabilitySchema.default('MUTABLE'),
+  /** Wildcard filters excepted from the mutability setting (at most 5). */
+  mutabilityExclusions: z.array(tagPattern).default([]),
+  lifecycle: lifecycleSchema.optional(),
+  access: accessSchema.default({ push: [], pull: [], admin: [] }),
+  /** Resource tags. */
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+};
+
+export const repositorySchema = z.strictObject({
+  name: repositoryName,
+  /** A key of `teams`: who owns it and receives its alerts. */
+  team: nonEmptyString,
+  ...repositorySettingsShape,
+  scanOnPush: z.boolean().default(true),
+  /** Tag patterns that mark a release: kept by lifecycle keepLast, removed by quarantine, replicated by default. */
+  releaseTags: z.array(tagPattern).default([]),
+  /** RETAIN keeps the repository and its images after `cdk destroy`. */
+  removalPolicy: z.enum(['retain', 'destroy'], { error: 'expected retain or destroy' }).default('retain'),
+  autoTag: z.array(autoTagRuleSchema).default([]),
+  scan: scanPolicySchema.default({ maxSeverity: 'MEDIUM', allowlist: [], promoteTo: [], quarantine: false }),
+});
+
+export const creationTemplateSchema = z.strictObject({
+  /** Repository name prefix the template applies to, or ROOT for every repository. */
+  prefix: z.union([z.literal('ROOT'), z.string().regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*\/?$/)], {
+    error: 'expected ROOT or a repository name prefix',
+  }),
+  appliedFor: z
+    .array(z.enum(['REPLICATION', 'PULL_THROUGH_CACHE'], { error: 'expected REPLICATION or PULL_THROUGH_CACHE' }))
+    .min(1),
+  description: z.string().max(256).optional(),
+  ...repositorySettingsShape,
+});
+
+export const scanningSchema = z.strictObject({
+  type: z.enum(['BASIC', 'ENHANCED'], { error: 'expected BASIC or ENHANCED' }),
+  rules: z
+    .array(
+      z.strictObject({
+        frequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL'], {
+          error: 'expected SCAN_ON_PUSH, CONTINUOUS_SCAN or MANUAL',
+        }),
+        /** Repository name filters; "*" is a wildcard. */
+        filters: z.array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter' })).min(1),
+      }),
+    )
+    .default([]),
+});
+
+/** Upstreams ECR supports for pull-through cache, with whether they need credentials. */
+export const PULL_THROUGH_UPSTREAMS = {
+  'ecr-public': { url: 'public.ecr.aws', needsCredentials: false },
+  quay: { url: 'quay.io', needsCredentials: false },
+  'k8s': { url: 'registry.k8s.io', needsCredentials: false },
+  'docker-hub': { url: 'registry-1.docker.io', needsCredentials: true },
+  ghcr: { url: 'ghcr.io', needsCredentials: true },
+  gitlab: { url: 'registry.gitlab.com', needsCredentials: true },
+} as const;
+export type PullThroughUpstream = keyof typeof PULL_THROUGH_UPSTREAMS;
+
+export const pullThroughCacheRuleSchema = z.strictObject({
+  /** Repository prefix in this registry, e.g. docker-hub. */
+  prefix: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: 'expected a lowercase repository prefix' }).min(2).max(30),
+  upstream: z.enum(Object.keys(PULL_THROUGH_UPSTREAMS) as [PullThroughUpstream, ...PullThroughUpstream[]], {
+    error: `expected one of ${Object.keys(PULL_THROUGH_UPSTREAMS).join(', ')}`,
+  }),
+  /** Secrets Manager secret name (must start with ecr-pullthroughcache/) for upstreams that need credentials. */
+  credentialSecret: secretName.optional(),
+});
+
+export const nativeReplicationSchema = z.strictObject({
+  rules: z.array(
+    z.strictObject({
+      destinations: z.array(z.strictObject({ region: awsRegion, account: accountId.optional() })).min(1),
+      /** Only repositories whose names start with one of these prefixes replicate; all when omitted. */
+      repositoryPrefixes: z.array(z.string().min(2).max(256)).optional(),
+    }),
+  ),
+});
+
+export const teamSchema = z.strictObject({
+  /** Alert email addresses subscribed to the findings topic, filtered to this team's repositories. */
+  emails: z.array(email).default([]),
+});
+
+export const notificationsSchema = z.strictObject({
+  /** Secrets Manager secret holding the Slack incoming-webhook URL (a string, or JSON {"url": ...}). */
+  slackWebhookSecret: secretName.optional(),
+  /** Alert only on a change in a digest's finding set (new or fixed findings). */
+  newFindingsOnly: z.boolean().default(true),
+});
+
+export const auditSchema = z.strictObject({
+  /** Audit rows expire (DynamoDB TTL) this many days after they are written. */
+  retentionDays: positiveInt.default(400),
+});
+
+export const replicationDestinationSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('ecr'),
+      region: awsRegion,
+      account: accountId.optional(),
+      /** Prepended to the source repository name at the destination. */
+      repositoryPrefix: z.string().regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/).default(''),
+    }),
+    z.strictObject({
+      type: z.literal('registry'),
+      /** Registry host, e.g. ghcr.io or harbor.example.com:8443. */
+      host: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: 'expected a registry host such as ghcr.io' }),
+      /** Namespace prepended to the source repository name, e.g. my-org/. */
+      repositoryPrefix: z.string().regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/).default(''),
+      /** Secrets Manager secret with {"username","password"}; anonymous when omitted. */
+      credentialsSecret: secretName.optional(),
+    }),
+  ],
+  { error: 'expected a destination with type ecr or registry' },
+);
+
+export const gatedReplicationRuleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a lowercase rule name of letters, digits and -' }),
+  /** Managed repository names; "*" wildcards allowed. */
+  repositories: z.array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/)).min(1),
+  tagPatterns: z.array(tagPattern).min(1),
+  /** Only images whose verdict tolerates this severity replicate. */
+  maxSeverity: severityThreshold.default('MEDIUM'),
+  destinations: z.array(replicationDestinationSchema).min(1),
+});
+
+export const operationsSchema = z.strictObject({
+  /** Emails subscribed to the operations topic that receives alarms. */
+  alarmEmails: z.array(email).default([]),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the stacks deploy. The account is optional: omit it for environment-agnostic synth. */
+  env: z.strictObject({ region: awsRegion, account: accountId.optional() }),
+  teams: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lowercase team key' }), teamSchema),
+  repositories: z.array(repositorySchema).min(1, { error: 'expected at least one repository' }),
+  scanning: scanningSchema.optional(),
+  pullThroughCache: z.array(pullThroughCacheRuleSchema).default([]),
+  replication: nativeReplicationSchema.optional(),
+  creationTemplates: z.array(creationTemplateSchema).default([]),
+  notifications: notificationsSchema.default({ newFindingsOnly: true }),
+  audit: auditSchema.default({ retentionDays: 400 }),
+  gatedReplication: z.array(gatedReplicationRuleSchema).default([]),
+  operations: operationsSchema.default({ alarmEmails: [] }),
+});
+
+/** The config as written in the file (defaults not yet applied). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated config with defaults applied: what every other module consumes. */
+export type HarbormasterConfig = z.output<typeof configSchema>;
+export type RepositoryConfig = HarbormasterConfig['repositories'][number];
+export type LifecycleConfig = z.output<typeof lifecycleSchema>;
+export type RawLifecycleRule = z.output<typeof rawLifecycleRuleSchema>;
+export type CreationTemplateConfig = HarbormasterConfig['creationTemplates'][number];
+export type ScanPolicy = z.output<typeof scanPolicySchema>;
+export type AllowlistEntry = z.output<typeof allowlistEntrySchema>;
+export type AutoTagRule = z.output<typeof autoTagRuleSchema>;
+export type GatedReplicationRule = HarbormasterConfig['gatedReplication'][number];
+export type ReplicationDestination = z.output<typeof replicationDestinationSchema>;
