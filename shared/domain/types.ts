@@ -1,0 +1,117 @@
+/**
+ * The normalized shapes every module past the event parser works with. Nothing here knows
+ * about hyphenated AWS keys or repository ARNs: shared/events turns raw EventBridge events
+ * into these, and the rest of the code (decisions, handlers, CLI, audit) consumes only these.
+ */
+
+/** Severity names as AWS reports them, least to most severe. UNDEFINED (basic) and UNTRIAGED (Inspector) both map to UNDEFINED. */
+export const SEVERITY_ORDER = ['UNDEFINED', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type FindingSeverity = (typeof SEVERITY_ORDER)[number];
+
+/** Counts per severity; every key present, missing severities are 0. TOTAL is not a severity. */
+export type SeverityCounts = Record<FindingSeverity, number>;
+
+export type EventKind =
+  | 'image.pushed'
+  | 'image.deleted'
+  | 'image.storage-class-changed'
+  | 'scan.completed'
+  | 'finding.updated'
+  | 'replication.completed';
+
+interface BaseEvent {
+  /** EventBridge event id: the idempotency key for audit rows, alerts and tags. */
+  readonly id: string;
+  readonly kind: EventKind;
+  readonly account: string;
+  readonly region: string;
+  /** Repository name, never an ARN. */
+  readonly repository: string;
+  /** sha256:... ; may be '' only where AWS omits it (never for push or scan). */
+  readonly digest: string;
+  /** Tags the event carries; [] when none. */
+  readonly tags: readonly string[];
+  /** ISO-8601 time of the event. */
+  readonly time: string;
+}
+
+export interface ImageEvent extends BaseEvent {
+  readonly kind: 'image.pushed' | 'image.deleted' | 'image.storage-class-changed';
+  /** Manifest media type when ECR reports it. */
+  readonly mediaType?: string;
+  /** For storage-class changes: ARCHIVE or STANDARD when reported. */
+  readonly storageClass?: string;
+}
+
+export interface ScanEvent extends BaseEvent {
+  readonly kind: 'scan.completed';
+  readonly scanner: 'basic' | 'enhanced';
+  readonly severityCounts: SeverityCounts;
+}
+
+export interface FindingEvent extends BaseEvent {
+  readonly kind: 'finding.updated';
+  readonly scanner: 'enhanced';
+  readonly finding: Finding;
+  /** Inspector finding status: ACTIVE, SUPPRESSED or CLOSED. */
+  readonly status: string;
+}
+
+export interface ReplicationEvent extends BaseEvent {
+  readonly kind: 'replication.completed';
+  readonly result: 'SUCCESS' | 'FAILED';
+}
+
+export type NormalizedEvent = ImageEvent | ScanEvent | FindingEvent | ReplicationEvent;
+
+/** One vulnerability finding, from DescribeImageScanFindings (basic or enhanced) or an Inspector finding event. */
+export interface Finding {
+  /** CVE-... or another vulnerability id. */
+  readonly id: string;
+  readonly severity: FindingSeverity;
+  readonly packageName?: string;
+  readonly installedVersion?: string;
+  /** Version that fixes it, when known. */
+  readonly fixedVersion?: string;
+  readonly url?: string;
+}
+
+/** The outcome of applying a repository's scan policy to an image. */
+export interface Verdict {
+  readonly result: 'pass' | 'fail';
+  /** Highest severity among findings that count (not allowlisted); undefined when none count. */
+  readonly highestSeverity?: FindingSeverity;
+  /** Counts of findings above the threshold that are not allowlisted. */
+  readonly blockingCounts: SeverityCounts;
+  /** Allowlist ids that excused at least one finding. */
+  readonly allowlisted: readonly string[];
+  /** One sentence a person can read, e.g. "fail: 2 CRITICAL, 1 HIGH above threshold MEDIUM". */
+  readonly reason: string;
+}
+
+/** Audit timeline entry types (A6). */
+export type AuditAction =
+  | 'pushed'
+  | 'scanned'
+  | 'verdict'
+  | 'tagged'
+  | 'promoted'
+  | 'quarantined'
+  | 'replicated'
+  | 'notified'
+  | 'deleted'
+  | 'storage-class-changed'
+  | 'forced-promotion';
+
+export interface AuditEntry {
+  readonly repository: string;
+  readonly digest: string;
+  readonly action: AuditAction;
+  /** ISO-8601. */
+  readonly time: string;
+  /** Idempotency key: the event id plus the action (and a discriminator when one event writes several rows of one action). */
+  readonly eventId: string;
+  readonly tags?: readonly string[];
+  /** Small structured details (verdict, tags added, bytes moved, who forced what, why). Never secrets. */
+  readonly detail?: Record<string, unknown>;
+}
