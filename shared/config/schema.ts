@@ -222,6 +222,12 @@ export const auditSchema = z.strictObject({
   retentionDays: positiveInt.default(400),
 });
 
+/** Path components each ending in "/", e.g. dr/ or my-org/team/; '' keeps the source name. */
+const destinationRepositoryPrefix = z
+  .string()
+  .regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/, { error: 'expected a repository prefix ending in "/", such as dr/ (or "")' })
+  .default('');
+
 export const replicationDestinationSchema = z.discriminatedUnion(
   'type',
   [
@@ -230,14 +236,14 @@ export const replicationDestinationSchema = z.discriminatedUnion(
       region: awsRegion,
       account: accountId.optional(),
       /** Prepended to the source repository name at the destination. */
-      repositoryPrefix: z.string().regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/).default(''),
+      repositoryPrefix: destinationRepositoryPrefix,
     }),
     z.strictObject({
       type: z.literal('registry'),
       /** Registry host, e.g. ghcr.io or harbor.example.com:8443. */
       host: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: 'expected a registry host such as ghcr.io' }),
       /** Namespace prepended to the source repository name, e.g. my-org/. */
-      repositoryPrefix: z.string().regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/).default(''),
+      repositoryPrefix: destinationRepositoryPrefix,
       /** Secrets Manager secret with {"username","password"}; anonymous when omitted. */
       credentialsSecret: secretName.optional(),
     }),
@@ -248,7 +254,9 @@ export const replicationDestinationSchema = z.discriminatedUnion(
 export const gatedReplicationRuleSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a lowercase rule name of letters, digits and -' }),
   /** Managed repository names; "*" wildcards allowed. */
-  repositories: z.array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/)).min(1),
+  repositories: z
+    .array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository name or glob such as payments/*' }))
+    .min(1),
   tagPatterns: z.array(tagPattern).min(1),
   /** Only images whose verdict tolerates this severity replicate. */
   maxSeverity: severityThreshold.default('MEDIUM'),
