@@ -157,6 +157,8 @@ export const creationTemplateSchema = z.strictObject({
     .min(1),
   description: z.string().max(256).optional(),
   ...repositorySettingsShape,
+  /** Tag patterns kept by the template's lifecycle keepLast preset. */
+  releaseTags: z.array(tagPattern).default([]),
 });
 
 export const scanningSchema = z.strictObject({
@@ -164,11 +166,15 @@ export const scanningSchema = z.strictObject({
   rules: z
     .array(
       z.strictObject({
-        frequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL'], {
-          error: 'expected SCAN_ON_PUSH, CONTINUOUS_SCAN or MANUAL',
+        /** CONTINUOUS_SCAN needs ENHANCED; repositories no rule matches are scanned manually only. */
+        frequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN'], {
+          error: 'expected SCAN_ON_PUSH or CONTINUOUS_SCAN',
         }),
         /** Repository name filters; "*" is a wildcard. */
-        filters: z.array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter' })).min(1),
+        filters: z
+          .array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter such as payments/*' }))
+          .min(1)
+          .max(100, { error: 'expected at most 100 filters per scanning rule' }),
       }),
     )
     .default([]),
@@ -200,7 +206,14 @@ export const nativeReplicationSchema = z.strictObject({
     z.strictObject({
       destinations: z.array(z.strictObject({ region: awsRegion, account: accountId.optional() })).min(1),
       /** Only repositories whose names start with one of these prefixes replicate; all when omitted. */
-      repositoryPrefixes: z.array(z.string().min(2).max(256)).optional(),
+      repositoryPrefixes: z
+        .array(
+          z.string().regex(/^(?=.{2,256}$)[a-z0-9]+(?:[._/-][a-z0-9]+)*\/?$/, {
+            error: 'expected a repository name prefix such as payments/',
+          }),
+        )
+        .min(1)
+        .optional(),
     }),
   ),
 });
@@ -291,6 +304,17 @@ export type RepositoryConfig = HarbormasterConfig['repositories'][number];
 export type LifecycleConfig = z.output<typeof lifecycleSchema>;
 export type RawLifecycleRule = z.output<typeof rawLifecycleRuleSchema>;
 export type CreationTemplateConfig = HarbormasterConfig['creationTemplates'][number];
+/** What repositories and creation templates share: encryption, mutability, lifecycle, access, tags, releaseTags. */
+export type RepositorySettings = Pick<
+  RepositoryConfig,
+  'encryption' | 'tagMutability' | 'mutabilityExclusions' | 'lifecycle' | 'access' | 'tags' | 'releaseTags'
+>;
+export type TagMutability = z.output<typeof tagMutabilitySchema>;
+export type EncryptionConfig = z.output<typeof encryptionSchema>;
+export type AccessConfig = z.output<typeof accessSchema>;
+export type PullThroughCacheRuleConfig = HarbormasterConfig['pullThroughCache'][number];
+export type NativeReplicationConfig = z.output<typeof nativeReplicationSchema>;
+export type ScanningConfig = z.output<typeof scanningSchema>;
 export type ScanPolicy = z.output<typeof scanPolicySchema>;
 export type AllowlistEntry = z.output<typeof allowlistEntrySchema>;
 export type AutoTagRule = z.output<typeof autoTagRuleSchema>;

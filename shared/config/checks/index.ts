@@ -1,7 +1,43 @@
+import { autoTagImmutability } from './auto-tag-immutability';
+import { creationTemplatePrefixes } from './creation-template-prefixes';
+import { kmsKeyRegion } from './kms-key-region';
+import { lifecycleAnyRuleLast } from './lifecycle-any-rule-last';
+import { lifecycleCountUnit } from './lifecycle-count-unit';
+import { lifecycleKeepLastReleaseTags } from './lifecycle-keep-last-release-tags';
+import { lifecycleSize } from './lifecycle-size';
+import { lifecycleTagSelection } from './lifecycle-tag-selection';
+import { lifecycleUniquePriority } from './lifecycle-unique-priority';
+import { lifecycleWildcardLimit } from './lifecycle-wildcard-limit';
+import { mutabilityExclusions } from './mutability-exclusions';
+import { promoteTagMutability } from './promote-tag-mutability';
+import { pullThroughCredentials } from './pull-through-credentials';
+import { pullThroughPrefixes } from './pull-through-prefixes';
+import { replicationLimits } from './replication-limits';
+import { scanningFrequency } from './scanning-frequency';
 import { teamExists } from './team-exists';
 import type { ConfigCheck } from './types';
+import { uniqueRepositoryNames } from './unique-repository-names';
 
 export type { ConfigCheck, ConfigProblem } from './types';
 
-/** Every cross-field rule, run in order after the schema. */
-export const CONFIG_CHECKS: readonly ConfigCheck[] = [teamExists];
+/** Every cross-field rule, run in order after the schema. Each is a small pure function in its own file. */
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  teamExists,
+  uniqueRepositoryNames,
+  kmsKeyRegion,
+  mutabilityExclusions,
+  autoTagImmutability,
+  promoteTagMutability,
+  lifecycleTagSelection,
+  lifecycleCountUnit,
+  lifecycleWildcardLimit,
+  lifecycleKeepLastReleaseTags,
+  lifecycleUniquePriority,
+  lifecycleAnyRuleLast,
+  lifecycleSize,
+  scanningFrequency,
+  pullThroughCredentials,
+  pullThroughPrefixes,
+  replicationLimits,
+  creationTemplatePrefixes,
+];
