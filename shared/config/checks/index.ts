@@ -1,5 +1,6 @@
 import { autoTagImmutability } from './auto-tag-immutability';
 import { creationTemplatePrefixes } from './creation-template-prefixes';
+import { gatedReplication } from './gated-replication';
 import { kmsKeyRegion } from './kms-key-region';
 import { lifecycleAnyRuleLast } from './lifecycle-any-rule-last';
 import { lifecycleCountUnit } from './lifecycle-count-unit';
@@ -40,4 +41,5 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   pullThroughPrefixes,
   replicationLimits,
   creationTemplatePrefixes,
+  gatedReplication,
 ];
