@@ -46,7 +46,7 @@ export const gatedReplication: ConfigCheck = (config) => {
     const labels = new Map<string, number>();
     rule.destinations.forEach((destination, d) => {
       const path = ['gatedReplication', i, 'destinations', d];
-      if (isSourceItself(destination, config.env)) {
+      if (destination.type === 'ecr' && isSourceItself(destination, config.env)) {
         problems.push({
           path,
           message: `expected another region, account or a repositoryPrefix than the source registry, got ${destination.region} in the same account with no prefix`,
