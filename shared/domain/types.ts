@@ -47,6 +47,12 @@ export interface ScanEvent extends BaseEvent {
   readonly kind: 'scan.completed';
   readonly scanner: 'basic' | 'enhanced';
   readonly severityCounts: SeverityCounts;
+  /**
+   * Findings the counts do not break down by severity: Inspector2 Scan reports only CRITICAL, HIGH and
+   * MEDIUM plus a TOTAL, so this is TOTAL minus their sum (LOW, INFORMATIONAL or UNTRIAGED findings).
+   * 0 for basic scans, whose counts are complete.
+   */
+  readonly uncountedFindings: number;
 }
 
 export interface FindingEvent extends BaseEvent {
@@ -114,4 +120,13 @@ export interface AuditEntry {
   readonly tags?: readonly string[];
   /** Small structured details (verdict, tags added, bytes moved, who forced what, why). Never secrets. */
   readonly detail?: Record<string, unknown>;
+}
+
+/** An input the automation deliberately does nothing with (an ignored event type, an unmanaged repository), and why. */
+export interface Ignored {
+  readonly ignored: string;
+}
+
+export function isIgnored(value: unknown): value is Ignored {
+  return typeof value === 'object' && value !== null && typeof (value as { ignored?: unknown }).ignored === 'string';
 }

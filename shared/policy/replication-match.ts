@@ -1,0 +1,39 @@
+import type { GatedReplicationRule, HarbormasterConfig, ReplicationDestination } from '../config/schema';
+import { matchesAnyTagPattern, matchesTagPattern } from '../config/tag-patterns';
+import type { Verdict } from '../domain/types';
+import { isAboveThreshold } from './severity';
+
+/** One gated replication rule that applies to an image: where to copy it and which of its tags. */
+export interface ReplicationTarget {
+  readonly rule: string;
+  readonly destinations: readonly ReplicationDestination[];
+  /** The image's tags that match the rule's tagPatterns (written at each destination). */
+  readonly tags: readonly string[];
+}
+
+/** True when the verdict lets `rule` copy the image: it passed, and nothing it carries is above the rule's maxSeverity. */
+export function verdictAllows(rule: GatedReplicationRule, verdict: Verdict): boolean {
+  if (verdict.result !== 'pass') return false;
+  return verdict.highestSeverity === undefined || !isAboveThreshold(verdict.highestSeverity, rule.maxSeverity);
+}
+
+/**
+ * The gated replication rules (config `gatedReplication`, G1) that apply to an image of `repository`
+ * with `tags` and `verdict`: repository glob matches, at least one tag matches, and the verdict allows it.
+ * A failing image never replicates.
+ */
+export function replicationTargets(
+  config: HarbormasterConfig,
+  repository: string,
+  tags: readonly string[],
+  verdict: Verdict,
+): ReplicationTarget[] {
+  const targets: ReplicationTarget[] = [];
+  for (const rule of config.gatedReplication) {
+    if (!rule.repositories.some((pattern) => matchesTagPattern(repository, pattern))) continue;
+    const matched = [...new Set(tags)].filter((tag) => matchesAnyTagPattern(tag, rule.tagPatterns)).sort();
+    if (matched.length === 0 || !verdictAllows(rule, verdict)) continue;
+    targets.push({ rule: rule.name, destinations: rule.destinations, tags: matched });
+  }
+  return targets;
+}
