@@ -1,15 +1,101 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../shared/config/schema';
+import { ENV } from '../../shared/runtime/env-names';
+import { AuditTable } from '../constructs/automation/audit-table';
+import { EventPipeline } from '../constructs/automation/event-pipeline';
+import { imageEventPatterns, scanEventPatterns } from '../constructs/automation/event-patterns';
+import { FindingsTopic } from '../constructs/automation/findings-topic';
+import {
+  IMAGE_FUNCTION_ECR_ACTIONS,
+  SCAN_FUNCTION_ECR_ACTIONS,
+  grantEnhancedScanFindings,
+  grantQueueSend,
+  grantRepositoryActions,
+  repositoryArn,
+} from '../constructs/automation/function-grants';
+import { SlackNotifier } from '../constructs/automation/slack-notifier';
 
 export interface AutomationStackProps extends StackProps {
   /** The validated Harbormaster config. */
   readonly config: HarbormasterConfig;
+  /**
+   * The gated replicator's queue: when given, the scan function may enqueue replication requests to it.
+   * @default - no gated replication (see `enableReplication` to connect one later)
+   */
+  readonly replicationQueue?: IQueue;
 }
 
-/** Placeholder: the owning issue fills this stack in. */
+/**
+ * Push and scan automation (A1-A6): EventBridge -> SQS -> functions, the audit table, the findings topic
+ * and, when the config names a webhook secret, the Slack notifier. Queues, dead-letter queues and
+ * functions are public so dashboards and alarms can watch them.
+ */
 export class AutomationStack extends Stack {
+  public readonly auditTable: AuditTable;
+  public readonly findings: FindingsTopic;
+  /** Push, delete, archive/restore and replication events -> audit, auto-tag. */
+  public readonly imageEvents: EventPipeline;
+  /** Basic and enhanced scan results -> verdict, audit, alert, promote/quarantine, replication. */
+  public readonly scanEvents: EventPipeline;
+  /** Present when `notifications.slackWebhookSecret` is set. */
+  public readonly slackNotifier?: SlackNotifier;
+
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    const repositoryNames = config.repositories.map((repository) => repository.name);
+    const managed = { names: repositoryNames, arnOf: (name: string) => repositoryArn(this, name), account: this.account };
+
+    this.auditTable = new AuditTable(this, 'AuditTable');
+    this.findings = new FindingsTopic(this, 'Findings', { teams: config.teams });
+
+    this.imageEvents = new EventPipeline(this, 'ImageEvents', {
+      eventPatterns: imageEventPatterns(managed),
+      functionDir: 'image-events',
+      config,
+      description: 'image events of managed repositories: audit trail and auto-tags',
+      environment: { [ENV.AUDIT_TABLE]: this.auditTable.table.tableName },
+    });
+    grantRepositoryActions(this.imageEvents.handler, this, IMAGE_FUNCTION_ECR_ACTIONS, repositoryNames);
+    this.auditTable.grantWrite(this.imageEvents.handler);
+    this.auditTable.grantRead(this.imageEvents.handler);
+
+    this.scanEvents = new EventPipeline(this, 'ScanEvents', {
+      eventPatterns: scanEventPatterns(managed),
+      functionDir: 'scan-events',
+      config,
+      description: 'scan results of managed repositories: verdict, alerts, promotion and quarantine',
+      // Findings pages, an alert and several tag writes per record.
+      timeout: Duration.seconds(60),
+      environment: {
+        [ENV.AUDIT_TABLE]: this.auditTable.table.tableName,
+        [ENV.FINDINGS_TOPIC]: this.findings.topic.topicArn,
+      },
+    });
+    grantRepositoryActions(this.scanEvents.handler, this, SCAN_FUNCTION_ECR_ACTIONS, repositoryNames);
+    if (config.scanning?.type === 'ENHANCED') {
+      grantEnhancedScanFindings(this, 'ScanEventsInspectorFindings', this.scanEvents.handlerRole);
+    }
+    this.auditTable.grantWrite(this.scanEvents.handler);
+    this.auditTable.grantRead(this.scanEvents.handler);
+    this.findings.grantPublish(this.scanEvents.handler);
+
+    const slackSecret = config.notifications.slackWebhookSecret;
+    if (slackSecret) {
+      this.slackNotifier = new SlackNotifier(this, 'SlackNotifier', {
+        topic: this.findings.topic,
+        webhookSecretName: slackSecret,
+        config,
+      });
+    }
+    if (props.replicationQueue) this.enableReplication(props.replicationQueue);
+  }
+
+  /** Lets the scan function enqueue gated replication requests to `queue` (env REPLICATION_QUEUE_URL). */
+  public enableReplication(queue: IQueue): void {
+    grantQueueSend(this.scanEvents.handler, queue);
+    this.scanEvents.addEnvironment(ENV.REPLICATION_QUEUE, queue.queueUrl);
   }
 }

@@ -1,0 +1,73 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Effect, Policy, PolicyStatement, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/**
+ * IAM for the automation functions, scoped to the managed repositories and to the actions each function calls.
+ * Repository ARNs are built from the name and the stack's region and account: no cross-stack reference.
+ */
+
+/** Push automation: read the manifest (BatchGetImage), write tags (PutImage), list versions for `latest` (DescribeImages). */
+export const IMAGE_FUNCTION_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:DescribeImages'] as const;
+/** Scan automation: findings, promotion tags (BatchGetImage + PutImage), quarantine untagging (BatchDeleteImage by tag). */
+export const SCAN_FUNCTION_ECR_ACTIONS = [
+  'ecr:DescribeImageScanFindings',
+  'ecr:BatchGetImage',
+  'ecr:PutImage',
+  'ecr:BatchDeleteImage',
+] as const;
+
+export function repositoryArn(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({ service: 'ecr', resource: 'repository', resourceName: name });
+}
+
+/** Allows `actions` on exactly the named repositories. */
+export function grantRepositoryActions(
+  grantee: IGrantable,
+  scope: Construct,
+  actions: readonly string[],
+  repositoryNames: readonly string[],
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...actions],
+      resources: repositoryNames.map((name) => repositoryArn(scope, name)),
+    }),
+  );
+}
+
+/**
+ * With enhanced scanning, ECR answers DescribeImageScanFindings from Amazon Inspector using the caller's
+ * credentials, so the caller also needs inspector2:ListFindings. A policy of its own, so its acknowledgement
+ * covers this statement only.
+ */
+export function grantEnhancedScanFindings(scope: Construct, id: string, role: IRole): Policy {
+  const policy = new Policy(scope, id, {
+    statements: [new PolicyStatement({ effect: Effect.ALLOW, actions: ['inspector2:ListFindings'], resources: ['*'] })],
+    roles: [role],
+  });
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'inspector2:ListFindings supports no resource-level permissions; ECR needs it to return enhanced scan findings.',
+  });
+  return policy;
+}
+
+/** Allows sending to `queue` (and the KMS actions when it is encrypted with a customer key), nothing else. */
+export function grantQueueSend(grantee: IGrantable, queue: IQueue): void {
+  const principal = grantee.grantPrincipal;
+  principal.addToPrincipalPolicy(
+    new PolicyStatement({ effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+  );
+  if (queue.encryptionMasterKey) {
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [queue.encryptionMasterKey.keyArn],
+      }),
+    );
+  }
+}
