@@ -46,21 +46,22 @@ export function isImmutable(tag: string, repo: Pick<RepositoryConfig, 'tagMutabi
  */
 export const autoTagImmutability: ConfigCheck = (config) =>
   config.repositories.flatMap((repo, i) =>
-    repo.autoTag.flatMap((rule, j): ConfigProblem[] =>
-      derivedTagExamples(rule)
-        .filter(({ examples }) => examples.some((tag) => isImmutable(tag, repo)))
-        .map(({ label, examples }) => {
-          const stuck = examples.find((tag) => isImmutable(tag, repo));
-          const how =
-            repo.tagMutability === 'IMMUTABLE'
-              ? 'every tag is immutable'
-              : repo.tagMutability === 'MUTABLE_WITH_EXCLUSION'
-                ? `"${stuck}" matches an exclusion filter, which makes it immutable`
-                : `"${stuck}" matches no exclusion filter`;
-          return {
-            path: ['repositories', i, 'autoTag', j],
-            message: `expected the moving tag ${label} to be mutable under tagMutability ${repo.tagMutability}, but ${how}`,
-          };
-        }),
-    ),
+    repo.autoTag.flatMap((rule, j): ConfigProblem[] => {
+      const stuckFamilies = derivedTagExamples(rule).filter(({ examples }) => examples.some((tag) => isImmutable(tag, repo)));
+      if (stuckFamilies.length === 0) return [];
+      const labels = stuckFamilies.map((f) => f.label);
+      const stuck = stuckFamilies[0].examples.find((tag) => isImmutable(tag, repo));
+      const how =
+        repo.tagMutability === 'IMMUTABLE'
+          ? 'every tag is immutable'
+          : repo.tagMutability === 'MUTABLE_WITH_EXCLUSION'
+            ? `"${stuck}" matches an exclusion filter, which makes it immutable`
+            : `"${stuck}" matches no exclusion filter`;
+      return [
+        {
+          path: ['repositories', i, 'autoTag', j],
+          message: `expected the moving ${labels.length > 1 ? 'tags' : 'tag'} ${labels.join(', ')} to be mutable under tagMutability ${repo.tagMutability}, but ${how}`,
+        },
+      ];
+    }),
   );
