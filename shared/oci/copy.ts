@@ -1,38 +1,39 @@
-import type { BasicCredentials, CredentialProvider } from './credentials';
-import type { ImageReference } from './reference';
+import { copyBlob, type BlobOutcome } from './blob';
+import { toCredentialProvider, type BasicCredentials, type CredentialProvider } from './credentials';
+import { CopyError } from './errors';
+import {
+  HttpStatusError,
+  NetworkError,
+  TlsError,
+  createTransport,
+  discardBody,
+  readBody,
+  statusError,
+} from './http';
+import {
+  MANIFEST_ACCEPT,
+  manifestMediaType,
+  parseManifest,
+  sha256Digest,
+  type Descriptor,
+  type RawManifest,
+} from './manifest';
+import { apiHost, formatReference, type ImageReference } from './reference';
+import { RegistryClient } from './registry-client';
+import { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './retry';
 
-/** What went wrong, for callers that react differently (alert, retry later, fix credentials). */
-export type CopyErrorCode =
-  | 'auth' // 401/403 or credentials could not be obtained
-  | 'digest-mismatch' // bytes read from the source do not hash to the descriptor's digest (or size differs)
-  | 'not-found' // the source manifest or a blob does not exist
-  | 'network' // connection failures that outlived the retries
-  | 'registry' // any other unexpected registry answer that outlived the retries
-  | 'unsupported' // a manifest media type the engine does not copy
-  | 'aborted'; // the caller's AbortSignal fired
-
-/** A failed copy. Nothing is tagged at the destination when a copy fails. Messages never contain credentials. */
-export class CopyError extends Error {
-  readonly code: CopyErrorCode;
-  /** HTTP status of the answer that decided the failure, when there was one. */
-  readonly status?: number;
-  constructor(code: CopyErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.name = 'CopyError';
-    this.code = code;
-    if (options?.status !== undefined) this.status = options.status;
-  }
-}
+export { CopyError, type CopyErrorCode } from './errors';
 
 /** Progress reported while copying; bytes count blob bytes streamed to the destination. */
 export interface CopyProgress {
   phase: 'resolving' | 'blobs' | 'manifests' | 'done';
   blobsTotal: number;
+  /** Blobs finished: copied, found present or mounted. */
   blobsDone: number;
   blobsSkipped: number;
   /** Sum of the sizes of every blob that has to be checked (known once the manifests are read). */
   bytesTotal: number;
-  /** Bytes streamed plus bytes of blobs found already present or mounted. */
+  /** Bytes streamed plus the sizes of blobs found present or mounted. */
   bytesDone: number;
 }
 
@@ -42,24 +43,24 @@ export interface CopyOptions {
   destination: ImageReference;
   sourceCredentials?: CredentialProvider | BasicCredentials;
   destinationCredentials?: CredentialProvider | BasicCredentials;
-  /** Speak plain HTTP to every host (true) or the hosts for which the function returns true. @default false */
+  /** Speak plain HTTP to every host (true) or to the hosts for which the function returns true. @default false */
   plainHttp?: boolean | ((host: string) => boolean);
   /** Skip TLS certificate verification (self-signed registries). @default false */
   insecureTls?: boolean;
   /** Blobs transferred at the same time. @default 4 */
   concurrency?: number;
-  /** Blobs larger than this are uploaded in PATCH chunks of this size (min 5 MiB, ECR's minimum part). @default 16 MiB */
+  /** Blobs larger than this are uploaded in PATCH chunks of this size; at least 5 MiB (ECR's minimum part). @default 64 MiB */
   chunkSize?: number;
   onProgress?: (progress: CopyProgress) => void;
   signal?: AbortSignal;
-  /** Retries on 429, 5xx and connection resets, with exponential backoff and full jitter. @default { attempts: 5, baseDelayMs: 250 } */
-  retry?: { attempts: number; baseDelayMs: number };
+  /** Retries on 429, 5xx and connection resets, with exponential backoff and jitter. @default { attempts: 5, baseDelayMs: 500 } */
+  retry?: RetryPolicy;
 }
 
 export interface CopyResult {
   /** Digest of the top-level manifest (or index) now at the destination. */
   digest: string;
-  /** Blob bytes actually streamed to the destination (0 for a re-copy). */
+  /** Blob bytes streamed to the destination (0 for a re-copy). */
   bytesCopied: number;
   blobsCopied: number;
   /** Blobs already present at the destination or mounted from another repository of the same registry. */
@@ -67,10 +68,157 @@ export interface CopyResult {
   seconds: number;
 }
 
-/** Copies one image (or a multi-arch index with all its children) from source to destination. */
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
+export const MIN_CHUNK_SIZE = 5 * 1024 * 1024;
+
+/**
+ * Copies one image, or an index with all its children, from source to destination. Blobs go first (skipped when
+ * present, mounted when both sides are one registry), then child manifests by digest, then the top manifest under
+ * its tag, so a tag only ever points at a complete, verified image.
+ */
 export async function copyImage(options: CopyOptions): Promise<CopyResult> {
-  void options;
-  throw new CopyError('unsupported', 'copyImage is being built');
+  const started = performance.now();
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new RangeError(`concurrency must be an integer from 1 to 64, got ${concurrency}`);
+  }
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE) {
+    throw new RangeError(
+      `chunkSize must be an integer of at least ${MIN_CHUNK_SIZE} bytes (5 MiB), got ${chunkSize}`,
+    );
+  }
+  const retry = options.retry ?? DEFAULT_RETRY;
+  // One controller for the whole copy: the caller's signal, or the first failed blob, stops every transfer.
+  const controller = new AbortController();
+  const onCallerAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const signal = controller.signal;
+  const transport = createTransport({
+    plainHttp: options.plainHttp,
+    insecureTls: options.insecureTls,
+    maxSockets: concurrency * 2 + 2,
+  });
+  const { source, destination } = options;
+  const sourceHost = apiHost(source.registry);
+  const destinationHost = apiHost(destination.registry);
+  const sameRegistry = sourceHost === destinationHost && source.repository !== destination.repository;
+  const src = new RegistryClient({
+    host: sourceHost,
+    repository: source.repository,
+    actions: ['pull'],
+    credentials: toCredentialProvider(options.sourceCredentials),
+    transport,
+    signal,
+  });
+  const dst = new RegistryClient({
+    host: destinationHost,
+    repository: destination.repository,
+    actions: ['pull', 'push'],
+    extraScopes: sameRegistry ? [`repository:${source.repository}:pull`] : [],
+    // Same registry without separate destination credentials: the source's serve both (mount needs one identity).
+    credentials: toCredentialProvider(
+      options.destinationCredentials ?? (sameRegistry ? options.sourceCredentials : undefined),
+    ),
+    transport,
+    signal,
+  });
+  const progress: CopyProgress = {
+    phase: 'resolving',
+    blobsTotal: 0,
+    blobsDone: 0,
+    blobsSkipped: 0,
+    bytesTotal: 0,
+    bytesDone: 0,
+  };
+  const emit = () => options.onProgress?.({ ...progress });
+  const result = (digest: string, bytesCopied: number, blobsCopied: number): CopyResult => {
+    progress.phase = 'done';
+    emit();
+    return {
+      digest,
+      bytesCopied,
+      blobsCopied,
+      blobsSkipped: progress.blobsSkipped,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+    };
+  };
+
+  try {
+    emit();
+    const top = await withRetry(
+      retry,
+      () => fetchManifest(src, source.digest ?? source.tag ?? 'latest', source.digest),
+      signal,
+    );
+    if (destination.digest && destination.digest !== top.digest) {
+      throw new CopyError(
+        'digest-mismatch',
+        `source ${formatReference(source)} is ${top.digest}, but the destination reference asks for ${destination.digest}`,
+      );
+    }
+    const destinationTag = destination.tag ?? (destination.digest ? undefined : source.tag);
+
+    // Already there: at most the tag moves, and no blob byte does.
+    if (
+      destinationTag &&
+      (await withRetry(retry, () => headManifest(dst, destinationTag), signal)) === top.digest
+    ) {
+      return result(top.digest, 0, 0);
+    }
+    if ((await withRetry(retry, () => headManifest(dst, top.digest), signal)) === top.digest) {
+      if (destinationTag) await withRetry(retry, () => putManifest(dst, destinationTag, top), signal);
+      return result(top.digest, 0, 0);
+    }
+
+    const children: RawManifest[] = [];
+    const blobs = new Map<string, Descriptor>();
+    await collect(top, src, dst, retry, signal, children, blobs);
+    progress.phase = 'blobs';
+    progress.blobsTotal = blobs.size;
+    progress.bytesTotal = [...blobs.values()].reduce((sum, blob) => sum + blob.size, 0);
+    emit();
+
+    let bytesCopied = 0;
+    let blobsCopied = 0;
+    const context = {
+      source: src,
+      destination: dst,
+      mountFrom: sameRegistry ? source.repository : undefined,
+      chunkSize,
+      retry,
+      signal,
+      onBytes: (delta: number) => {
+        progress.bytesDone += delta;
+        emit();
+      },
+    };
+    await runPool([...blobs.values()], concurrency, controller, async (blob) => {
+      const outcome: BlobOutcome = await copyBlob(context, blob);
+      if (outcome === 'copied') {
+        bytesCopied += blob.size;
+        blobsCopied += 1;
+      } else {
+        progress.blobsSkipped += 1;
+        progress.bytesDone += blob.size;
+      }
+      progress.blobsDone += 1;
+      emit();
+    });
+
+    progress.phase = 'manifests';
+    emit();
+    for (const child of children) await withRetry(retry, () => putManifest(dst, child.digest, child), signal);
+    await withRetry(retry, () => putManifest(dst, destinationTag ?? top.digest, top), signal);
+    return result(top.digest, bytesCopied, blobsCopied);
+  } catch (error) {
+    throw toCopyError(error, options.signal);
+  } finally {
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    transport.close();
+  }
 }
 
 /** Options to talk to one registry (used by `manifestDigest`). */
@@ -79,14 +227,176 @@ export interface RegistryAccess {
   plainHttp?: boolean | ((host: string) => boolean);
   insecureTls?: boolean;
   signal?: AbortSignal;
+  retry?: RetryPolicy;
 }
 
-/** HEADs a manifest: its digest when the tag/digest exists, undefined when it does not (404). */
+/** HEADs a manifest: its digest when the reference's digest (or tag) exists, undefined when it does not. */
 export async function manifestDigest(
   reference: ImageReference,
   access: RegistryAccess = {},
 ): Promise<string | undefined> {
-  void reference;
-  void access;
-  throw new CopyError('unsupported', 'manifestDigest is being built');
+  const transport = createTransport({
+    plainHttp: access.plainHttp,
+    insecureTls: access.insecureTls,
+    maxSockets: 2,
+  });
+  const client = new RegistryClient({
+    host: apiHost(reference.registry),
+    repository: reference.repository,
+    actions: ['pull'],
+    credentials: toCredentialProvider(access.credentials),
+    transport,
+    signal: access.signal,
+  });
+  try {
+    const ref = reference.digest ?? reference.tag ?? 'latest';
+    return await withRetry(access.retry ?? DEFAULT_RETRY, () => headManifest(client, ref), access.signal);
+  } catch (error) {
+    throw toCopyError(error, access.signal);
+  } finally {
+    transport.close();
+  }
+}
+
+/** Walks an index down to its images: children to push (deepest first) and the unique blobs they need. */
+async function collect(
+  manifest: RawManifest,
+  src: RegistryClient,
+  dst: RegistryClient,
+  retry: RetryPolicy,
+  signal: AbortSignal,
+  children: RawManifest[],
+  blobs: Map<string, Descriptor>,
+): Promise<void> {
+  const parsed = parseManifest(manifest);
+  if (parsed.kind === 'image') {
+    for (const blob of parsed.blobs) if (!blobs.has(blob.digest)) blobs.set(blob.digest, blob);
+    return;
+  }
+  for (const child of parsed.manifests) {
+    if (children.some((c) => c.digest === child.digest)) continue;
+    // A child the destination already has comes with all its blobs (registries refuse manifests with missing blobs).
+    if ((await withRetry(retry, () => headManifest(dst, child.digest), signal)) === child.digest) continue;
+    const raw = await withRetry(
+      retry,
+      () => fetchManifest(src, child.digest, child.digest, child.size),
+      signal,
+    );
+    await collect(raw, src, dst, retry, signal, children, blobs);
+    children.push(raw);
+  }
+}
+
+const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+/** GETs a manifest and verifies its bytes against the digest asked for, or the digest the registry announced. */
+async function fetchManifest(
+  client: RegistryClient,
+  ref: string,
+  expectedDigest?: string,
+  expectedSize?: number,
+): Promise<RawManifest> {
+  const url = client.url(`manifests/${ref}`);
+  const response = await client.request('GET', url, { headers: { accept: MANIFEST_ACCEPT } });
+  if (response.statusCode === 404) {
+    await discardBody(response);
+    throw new CopyError('not-found', `${client.host}/${client.repository}:${ref} not found`, { status: 404 });
+  }
+  if (response.statusCode !== 200)
+    throw await statusError(response, `GET manifest ${ref} from ${client.host}`);
+  const bytes = await readBody(response, MANIFEST_LIMIT);
+  const digest = sha256Digest(bytes);
+  const announced = response.headers['docker-content-digest'];
+  const expected =
+    expectedDigest ??
+    (typeof announced === 'string' && announced.startsWith('sha256:') ? announced : undefined);
+  if (expected && expected !== digest) {
+    throw new CopyError(
+      'digest-mismatch',
+      `manifest ${client.repository}:${ref} hashes to ${digest}, expected ${expected}`,
+    );
+  }
+  if (expectedSize !== undefined && expectedSize !== bytes.length) {
+    throw new CopyError(
+      'digest-mismatch',
+      `manifest ${digest} is ${bytes.length} bytes, its descriptor gives ${expectedSize}`,
+    );
+  }
+  const contentType = response.headers['content-type'];
+  return { digest, bytes, mediaType: manifestMediaType(bytes, contentType) };
+}
+
+/** The digest a tag or digest resolves to at a registry, or undefined when it is absent. */
+async function headManifest(client: RegistryClient, ref: string): Promise<string | undefined> {
+  const url = client.url(`manifests/${ref}`);
+  const response = await client.request('HEAD', url, { headers: { accept: MANIFEST_ACCEPT } });
+  await discardBody(response);
+  if (response.statusCode === 404) return undefined;
+  if (response.statusCode !== 200)
+    throw await statusError(response, `HEAD manifest ${ref} at ${client.host}`);
+  const digest = response.headers['docker-content-digest'];
+  if (typeof digest === 'string' && digest.startsWith('sha256:')) return digest;
+  // No digest header: read the manifest and hash it.
+  const full = await client.request('GET', url, { headers: { accept: MANIFEST_ACCEPT } });
+  if (full.statusCode !== 200) throw await statusError(full, `GET manifest ${ref} at ${client.host}`);
+  return sha256Digest(await readBody(full, MANIFEST_LIMIT));
+}
+
+async function putManifest(client: RegistryClient, ref: string, manifest: RawManifest): Promise<void> {
+  const url = client.url(`manifests/${ref}`);
+  const response = await client.request('PUT', url, {
+    headers: { 'content-type': manifest.mediaType },
+    body: manifest.bytes,
+  });
+  if (response.statusCode !== 201 && response.statusCode !== 200 && response.statusCode !== 202) {
+    throw await statusError(response, `PUT manifest ${ref} to ${client.host}/${client.repository}`);
+  }
+  await discardBody(response);
+  const stored = response.headers['docker-content-digest'];
+  if (typeof stored === 'string' && stored !== '' && stored !== manifest.digest) {
+    throw new CopyError('digest-mismatch', `the destination stored manifest ${manifest.digest} as ${stored}`);
+  }
+}
+
+/** Runs `work` over items, `concurrency` at a time; the first failure aborts the rest and is rethrown. */
+async function runPool<T>(
+  items: T[],
+  concurrency: number,
+  controller: AbortController,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        if (!failure) {
+          failure = { error };
+          controller.abort(error);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+function toCopyError(error: unknown, callerSignal?: AbortSignal): CopyError {
+  if (error instanceof CopyError) return error;
+  if (callerSignal?.aborted) return new CopyError('aborted', 'the copy was cancelled', { cause: error });
+  if (error instanceof TlsError) return new CopyError('tls', error.message, { cause: error });
+  if (error instanceof NetworkError)
+    return new CopyError('network', `${error.message} (gave up after retries)`, { cause: error });
+  if (error instanceof HttpStatusError) {
+    return new CopyError(error.status === 404 ? 'not-found' : 'registry', error.message, {
+      cause: error,
+      status: error.status,
+    });
+  }
+  if (error instanceof RetryableError)
+    return new CopyError('registry', `${error.message} (gave up after retries)`, { cause: error });
+  return new CopyError('registry', (error as Error)?.message ?? String(error), { cause: error });
 }

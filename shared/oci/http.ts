@@ -1,0 +1,251 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ClientRequest, OutgoingHttpHeaders } from 'node:http';
+
+/** Connection settings shared by every request of one copy: keep-alive agents, TLS and plain-HTTP choices. */
+export interface Transport {
+  readonly httpAgent: http.Agent;
+  readonly httpsAgent: https.Agent;
+  /** True when this host is spoken to over plain HTTP. */
+  plainHttp(host: string): boolean;
+  close(): void;
+}
+
+// Large socket buffers keep a blob stream moving while the other side briefly stalls.
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+// A registry that neither sends nor reads for this long is treated as a dead connection (retried).
+const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+
+export function createTransport(options: {
+  plainHttp?: boolean | ((host: string) => boolean);
+  insecureTls?: boolean;
+  maxSockets?: number;
+}): Transport {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 16,
+    timeout: SOCKET_IDLE_TIMEOUT_MS,
+  };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: !options.insecureTls });
+  const plain = options.plainHttp;
+  return {
+    httpAgent,
+    httpsAgent,
+    plainHttp: (host) => (typeof plain === 'function' ? plain(host) : plain === true),
+    close: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+/** A failure to talk to a registry at all (refused, reset, timed out); worth retrying. */
+export class NetworkError extends Error {
+  readonly code?: string;
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'NetworkError';
+    if (options?.code) this.code = options.code;
+  }
+}
+
+/** An answer with an unexpected status code; `body` is a short excerpt of the registry's error document. */
+export class HttpStatusError extends Error {
+  readonly status: number;
+  readonly retryAfterMs?: number;
+  constructor(message: string, status: number, retryAfterMs?: number) {
+    super(message);
+    this.name = 'HttpStatusError';
+    this.status = status;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export interface OpenedRequest {
+  readonly request: ClientRequest;
+  /** Settles with the response, or rejects with a NetworkError. */
+  readonly response: Promise<IncomingMessage>;
+}
+
+/** Opens a request whose body the caller writes (with `writeBody`) and ends. */
+export function openRequest(
+  transport: Transport,
+  method: string,
+  url: URL,
+  headers: OutgoingHttpHeaders,
+  signal?: AbortSignal,
+): OpenedRequest {
+  const secure = url.protocol === 'https:';
+  const requestOptions = { method, headers, highWaterMark: SOCKET_HIGH_WATER_MARK, signal };
+  const request = secure
+    ? https.request(url, { ...requestOptions, agent: transport.httpsAgent })
+    : http.request(url, { ...requestOptions, agent: transport.httpAgent });
+  request.setTimeout(SOCKET_IDLE_TIMEOUT_MS, () => {
+    request.destroy(
+      Object.assign(new Error(`no activity for ${SOCKET_IDLE_TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' }),
+    );
+  });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', (error) => reject(toNetworkError(error, method, url)));
+  });
+  // The caller may stop writing and await something else first; never leave this rejection unhandled.
+  response.catch(() => undefined);
+  return { request, response };
+}
+
+/** Writes one buffer honouring back-pressure; rejects if the connection closes or the server already answered. */
+export function writeBody(request: ClientRequest, chunk: Buffer): Promise<void> {
+  if (request.destroyed)
+    return Promise.reject(new NetworkError('connection closed while sending', { code: 'EPIPE' }));
+  if (request.write(chunk)) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const cleanup = () => {
+      request.off('drain', onDrain);
+      request.off('close', onClose);
+      request.off('response', onResponse);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new NetworkError('connection closed while sending', { code: 'EPIPE' }));
+    };
+    const onResponse = () => {
+      cleanup();
+      reject(new EarlyResponseError());
+    };
+    request.on('drain', onDrain);
+    request.on('close', onClose);
+    request.on('response', onResponse);
+  });
+}
+
+/** The server answered before the whole body was sent (usually an error status): read the response instead. */
+export class EarlyResponseError extends Error {
+  constructor() {
+    super('the registry answered before the request body was complete');
+    this.name = 'EarlyResponseError';
+  }
+}
+
+/** Sends a request with an optional in-memory body and returns the response (body not yet read). */
+export async function sendRequest(
+  transport: Transport,
+  method: string,
+  url: URL,
+  headers: OutgoingHttpHeaders,
+  body?: Buffer,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  const finalHeaders = { ...headers };
+  if (body !== undefined) finalHeaders['content-length'] = body.length;
+  else if (method === 'PUT' || method === 'POST' || method === 'PATCH') finalHeaders['content-length'] = 0;
+  const { request, response } = openRequest(transport, method, url, finalHeaders, signal);
+  request.end(body);
+  return response;
+}
+
+/** Reads a whole (small) response body; refuses bodies over `limit` bytes. */
+export async function readBody(response: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > limit) {
+        response.destroy();
+        throw new NetworkError(`response body larger than ${limit} bytes`, { code: 'ETOOBIG' });
+      }
+      parts.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof NetworkError) throw error;
+    throw toNetworkError(error, 'read', undefined);
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** Discards a response body so the keep-alive connection can be reused. */
+export async function discardBody(response: IncomingMessage): Promise<void> {
+  try {
+    await readBody(response, Number.MAX_SAFE_INTEGER);
+  } catch {
+    // Nothing to do: the connection is dropped with the body.
+  }
+}
+
+/** Turns a registry error answer into an HttpStatusError carrying the first error code/message of the body. */
+export async function statusError(response: IncomingMessage, what: string): Promise<HttpStatusError> {
+  const status = response.statusCode ?? 0;
+  let detail = '';
+  try {
+    const body = (await readBody(response, 64 * 1024)).toString('utf8');
+    try {
+      const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+      const first = parsed.errors?.[0];
+      if (first) detail = [first.code, first.message].filter(Boolean).join(': ');
+    } catch {
+      detail = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    }
+  } catch {
+    // The body is only an explanation; the status says enough.
+  }
+  const retryAfter = Number(response.headers['retry-after']);
+  const retryAfterMs =
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 60) * 1000 : undefined;
+  return new HttpStatusError(`${what}: HTTP ${status}${detail ? ` (${detail})` : ''}`, status, retryAfterMs);
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_UNTRUSTED',
+]);
+
+export function toNetworkError(error: unknown, method: string, url: URL | undefined): Error {
+  if (error instanceof NetworkError) return error;
+  const err = error as NodeJS.ErrnoException;
+  if (err?.name === 'AbortError') return err;
+  const code = err?.code;
+  const where = url ? ` ${method} ${url.host}` : '';
+  if (code && NETWORK_CODES.has(code))
+    return new NetworkError(`${code}${where}: ${err.message}`, { cause: error, code });
+  if (err?.message === 'aborted' || err?.message === 'socket hang up') {
+    return new NetworkError(`connection reset${where}: ${err.message}`, { cause: error, code: 'ECONNRESET' });
+  }
+  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+    return new TlsError(`TLS${where}: ${err.message} (use --insecure for a self-signed registry)`, {
+      cause: error,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(error));
+}
+
+/** The registry's certificate was refused; not retried. */
+export class TlsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TlsError';
+  }
+}
