@@ -24,7 +24,8 @@ export function buildReplicationFailureAlert(
 ): ReplicationFailureAlert {
   const failed = outcomes.filter((o) => o.result === 'failed');
   const image = `${message.repository}@${message.digest}`;
-  const subject = truncate(`Harbormaster: replication failed for ${message.repository} (${failed.length} destination(s))`, 100);
+  const short = `${message.repository}@${message.digest.slice(0, 19)}`;
+  const subject = toSubject(`[Harbormaster] REPLICATION FAILED ${short} - ${failed.length} of ${outcomes.length} destination(s)`);
   const lines = [
     `Gated replication rule "${message.rule}" could not copy ${image}${message.tags.length ? ` (tags ${message.tags.join(', ')})` : ''}.`,
     `Source: account ${message.source.account}, region ${message.source.region}.`,
@@ -69,7 +70,9 @@ export async function publishReplicationFailureAlert(
   await sns.send(new PublishCommand(toPublishInput(topicArn, alert)));
 }
 
-// SNS subjects must be ASCII, at most 100 characters.
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+// SNS rejects subjects of 100 characters or more, with line breaks or with non-ASCII characters.
+const SUBJECT_MAX = 99;
+function toSubject(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length <= SUBJECT_MAX ? clean : `${clean.slice(0, SUBJECT_MAX - 3)}...`;
 }
