@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { CliError, EXIT } from './errors';
@@ -123,4 +123,32 @@ export function awsError(action: string, error: unknown): CliError {
   }
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
   return new CliError(`${action}: ${name}${message}`, EXIT.ERROR, { cause: error });
+}
+
+/**
+ * The digest an image tag points at (ECR DescribeImages). A digest passed in is returned as is.
+ * Missing repositories and tags become one clear CliError.
+ */
+export async function resolveImageDigest(
+  ecr: ECRClient,
+  ref: { repository: string; tag?: string; digest?: string },
+): Promise<{ digest: string; tags: string[] }> {
+  if (ref.digest && !ref.tag) return { digest: ref.digest, tags: [] };
+  try {
+    const out = await ecr.send(
+      new DescribeImagesCommand({ repositoryName: ref.repository, imageIds: [ref.tag ? { imageTag: ref.tag } : { imageDigest: ref.digest }] }),
+    );
+    const detail = out.imageDetails?.[0];
+    if (!detail?.imageDigest) throw new CliError(`${ref.repository}:${ref.tag} was not found`);
+    return { digest: detail.imageDigest, tags: detail.imageTags ?? [] };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'ImageNotFoundException') {
+      throw new CliError(`image ${ref.repository}:${ref.tag ?? ref.digest} was not found`, EXIT.ERROR, { cause: error });
+    }
+    if (name === 'RepositoryNotFoundException') {
+      throw new CliError(`repository ${ref.repository} does not exist in this account and region`, EXIT.ERROR, { cause: error });
+    }
+    throw awsError(`DescribeImages for ${ref.repository}`, error);
+  }
 }
