@@ -1,0 +1,265 @@
+import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  DescribeImageScanFindingsCommand,
+  ListImagesCommand,
+  PutImageCommand,
+  type ECRClient,
+  type EnhancedImageScanFinding,
+  type ImageScanFinding,
+} from '@aws-sdk/client-ecr';
+import { SEVERITY_ORDER, type Finding, type FindingSeverity } from '../domain/types';
+
+/**
+ * Small ECR operations on one image, each taking the client as a parameter. Tags are written the
+ * "build once, tag many" way: the manifest ECR already stores is PUT again under another tag, so no
+ * layer moves and the digest cannot change.
+ */
+
+/** Every manifest kind ECR stores: Docker and OCI single-platform manifests and multi-arch indexes. */
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+] as const;
+
+export interface ImageRef {
+  readonly repository: string;
+  readonly digest: string;
+  /** The registry (account id); @default the caller's account */
+  readonly registryId?: string;
+}
+
+/** added: written; present: the tag already pointed at this digest; immutable: the repository refused to move an immutable tag. */
+export type TagOutcome = 'added' | 'present' | 'immutable';
+
+export interface AddTagsResult {
+  readonly outcomes: Readonly<Record<string, TagOutcome>>;
+  readonly mediaType: string;
+}
+
+export interface RemoveTagsResult {
+  /** Tags that were removed. */
+  readonly removed: readonly string[];
+  /** Tags that were not on the image any more (nothing to do). */
+  readonly absent: readonly string[];
+}
+
+/** An ECR call failed in a way the caller cannot treat as success; carries the SDK error as cause. */
+export class RegistryOperationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RegistryOperationError';
+  }
+}
+
+function label(ref: ImageRef): string {
+  return `${ref.repository}@${ref.digest}`;
+}
+
+/**
+ * Adds tags to an image: one BatchGetImage for the manifest, then one PutImage per tag with the same
+ * manifest bytes and media type. ImageAlreadyExistsException (the tag already points here) is success;
+ * ImageTagAlreadyExistsException (an immutable tag on another image) is reported as 'immutable', never retried.
+ */
+export async function addTags(
+  client: ECRClient,
+  input: ImageRef & { readonly tags: readonly string[] },
+): Promise<AddTagsResult> {
+  const tags = [...new Set(input.tags)];
+  if (tags.length === 0) return { outcomes: {}, mediaType: '' };
+  const registry = input.registryId ? { registryId: input.registryId } : {};
+
+  const got = await client
+    .send(
+      new BatchGetImageCommand({
+        ...registry,
+        repositoryName: input.repository,
+        imageIds: [{ imageDigest: input.digest }],
+        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
+      }),
+    )
+    .catch((cause: unknown) => {
+      throw new RegistryOperationError(`BatchGetImage failed for ${label(input)}`, { cause });
+    });
+  const image = got.images?.[0];
+  if (!image?.imageManifest || !image.imageManifestMediaType) {
+    const failure = got.failures?.[0];
+    throw new RegistryOperationError(
+      `BatchGetImage found no manifest for ${label(input)}${failure ? ` (${failure.failureCode}: ${failure.failureReason})` : ''}`,
+    );
+  }
+
+  const outcomes: Record<string, TagOutcome> = {};
+  for (const tag of tags) {
+    try {
+      await client.send(
+        new PutImageCommand({
+          ...registry,
+          repositoryName: input.repository,
+          imageManifest: image.imageManifest,
+          imageManifestMediaType: image.imageManifestMediaType,
+          imageDigest: input.digest,
+          imageTag: tag,
+        }),
+      );
+      outcomes[tag] = 'added';
+    } catch (error) {
+      const name = (error as Error | undefined)?.name;
+      if (name === 'ImageAlreadyExistsException') outcomes[tag] = 'present';
+      else if (name === 'ImageTagAlreadyExistsException') outcomes[tag] = 'immutable';
+      else throw new RegistryOperationError(`PutImage of tag ${tag} failed for ${label(input)}`, { cause: error });
+    }
+  }
+  return { outcomes, mediaType: image.imageManifestMediaType };
+}
+
+/**
+ * Removes tags with one BatchDeleteImage by tag (at most 100 per call, ECR's limit). ECR deletes an image
+ * when its LAST tag is removed, so callers that must keep the image give it another tag first.
+ * A tag already gone (ImageNotFound) counts as removed work done.
+ */
+export async function removeTags(
+  client: ECRClient,
+  input: ImageRef & { readonly tags: readonly string[] },
+): Promise<RemoveTagsResult> {
+  const tags = [...new Set(input.tags)];
+  if (tags.length === 0) return { removed: [], absent: [] };
+  if (tags.length > 100) throw new RegistryOperationError(`removeTags: at most 100 tags per call, got ${tags.length}`);
+  const out = await client
+    .send(
+      new BatchDeleteImageCommand({
+        ...(input.registryId ? { registryId: input.registryId } : {}),
+        repositoryName: input.repository,
+        imageIds: tags.map((imageTag) => ({ imageTag })),
+      }),
+    )
+    .catch((cause: unknown) => {
+      throw new RegistryOperationError(`BatchDeleteImage failed for ${label(input)}`, { cause });
+    });
+  const absent: string[] = [];
+  for (const failure of out.failures ?? []) {
+    const tag = failure.imageId?.imageTag ?? '?';
+    if (failure.failureCode === 'ImageNotFound') absent.push(tag);
+    else {
+      throw new RegistryOperationError(
+        `BatchDeleteImage could not remove tag ${tag} from ${label(input)}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
+      );
+    }
+  }
+  return { removed: tags.filter((t) => !absent.includes(t)), absent };
+}
+
+export interface DescribeFindingsResult {
+  readonly findings: Finding[];
+  /** False when `max` stopped the paging before the last page. */
+  readonly complete: boolean;
+}
+
+const SEVERITY_ALIASES: Readonly<Record<string, FindingSeverity>> = {
+  ...Object.fromEntries(SEVERITY_ORDER.map((s) => [s, s])),
+  UNTRIAGED: 'UNDEFINED',
+};
+
+function severityOf(value: string | undefined, where: string): FindingSeverity {
+  const mapped = value ? SEVERITY_ALIASES[value] : undefined;
+  // An unknown severity must not be dropped silently: it could hide a blocking finding.
+  if (!mapped) throw new RegistryOperationError(`${where}: unknown finding severity ${JSON.stringify(value)}`);
+  return mapped;
+}
+
+function fromBasic(f: ImageScanFinding): Finding {
+  const attr = (key: string) => f.attributes?.find((a) => a.key === key)?.value;
+  const packageName = attr('package_name');
+  const installedVersion = attr('package_version');
+  return {
+    id: f.name ?? '(unnamed finding)',
+    severity: severityOf(f.severity, `finding ${f.name}`),
+    ...(packageName ? { packageName } : {}),
+    ...(installedVersion ? { installedVersion } : {}),
+    ...(f.uri ? { url: f.uri } : {}),
+  };
+}
+
+function fromEnhanced(f: EnhancedImageScanFinding): Finding {
+  const details = f.packageVulnerabilityDetails;
+  const id = details?.vulnerabilityId ?? f.title ?? '(unnamed finding)';
+  const pkg = details?.vulnerablePackages?.[0];
+  const fixed = pkg?.fixedInVersion && pkg.fixedInVersion !== 'NotAvailable' ? pkg.fixedInVersion : undefined;
+  const url = details?.sourceUrl ?? details?.referenceUrls?.[0];
+  return {
+    id,
+    severity: severityOf(f.severity, `finding ${id}`),
+    ...(pkg?.name ? { packageName: pkg.name } : {}),
+    ...(pkg?.version ? { installedVersion: pkg.version } : {}),
+    ...(fixed ? { fixedVersion: fixed } : {}),
+    ...(url ? { url } : {}),
+  };
+}
+
+/**
+ * The image's scan findings (basic `findings[]` and enhanced `enhancedFindings[]`), normalized. Pages only
+ * as far as `max` needs: one call returns up to 1000 findings.
+ */
+export async function describeFindings(
+  client: ECRClient,
+  input: ImageRef,
+  options: { readonly max: number },
+): Promise<DescribeFindingsResult> {
+  if (!Number.isInteger(options.max) || options.max < 1) {
+    throw new RegistryOperationError(`describeFindings: max must be a positive integer, got ${options.max}`);
+  }
+  const findings: Finding[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await client
+      .send(
+        new DescribeImageScanFindingsCommand({
+          ...(input.registryId ? { registryId: input.registryId } : {}),
+          repositoryName: input.repository,
+          imageId: { imageDigest: input.digest },
+          maxResults: Math.min(1000, options.max - findings.length),
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      )
+      .catch((cause: unknown) => {
+        throw new RegistryOperationError(`DescribeImageScanFindings failed for ${label(input)}`, { cause });
+      });
+    const page = out.imageScanFindings;
+    findings.push(...(page?.findings ?? []).map(fromBasic), ...(page?.enhancedFindings ?? []).map(fromEnhanced));
+    nextToken = out.nextToken;
+  } while (nextToken && findings.length < options.max);
+  return { findings: findings.slice(0, options.max), complete: !nextToken };
+}
+
+/**
+ * Every tag in a repository (for the semver cascade and `latest`), via ListImages with tagStatus TAGGED.
+ * Bounded: stops after `maxTags` tags (default 5000) and says so, rather than paging a huge repository.
+ */
+export async function listTaggedVersions(
+  client: ECRClient,
+  input: { readonly repository: string; readonly registryId?: string; readonly maxTags?: number },
+): Promise<{ readonly tags: string[]; readonly complete: boolean }> {
+  const maxTags = input.maxTags ?? 5000;
+  const tags: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await client
+      .send(
+        new ListImagesCommand({
+          ...(input.registryId ? { registryId: input.registryId } : {}),
+          repositoryName: input.repository,
+          filter: { tagStatus: 'TAGGED' },
+          maxResults: 1000,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      )
+      .catch((cause: unknown) => {
+        throw new RegistryOperationError(`ListImages failed for ${input.repository}`, { cause });
+      });
+    for (const id of out.imageIds ?? []) if (id.imageTag) tags.push(id.imageTag);
+    nextToken = out.nextToken;
+  } while (nextToken && tags.length < maxTags);
+  return { tags: tags.slice(0, maxTags), complete: !nextToken };
+}
