@@ -74,7 +74,9 @@ describe('replicator handler', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"harbormaster-bot","password":"ghcr-pat"}' });
     addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
-    jest.spyOn(Metrics.prototype, 'publishStoredMetrics').mockImplementation(() => undefined);
+    jest.spyOn(Metrics.prototype, 'publishStoredMetrics').mockImplementation(function (this: Metrics) {
+      return this;
+    });
   });
 
   afterEach(() => jest.restoreAllMocks());
