@@ -38,7 +38,7 @@ const TTL = AUDIT_TABLE_KEYS.timeToLiveAttribute;
 const DAY_SECONDS = 86_400;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
-/** latestVerdict/lastFindingSet read newest-first until a verdict row shows up; an image has few rows, so this bound is generous. */
+/** latestVerdict/lastFindingSet read newest-first until a matching row shows up; an image has few rows, so this bound is generous. */
 const MAX_VERDICT_PAGES = 5;
 
 /** Another action the same event caused, stored on the event's row (one conditional write per event) and read back as its own entry. */
@@ -69,13 +69,15 @@ export interface TimelinePage {
   readonly nextCursor?: string;
 }
 
-/** What the scan path stores on a `verdict` row's detail (see shared/automation/on-scan-event.ts). */
+/** What the scan path stores on a `verdict` entry's detail (shared/policy planScanEvent). */
 export interface VerdictDetail {
   readonly result: 'pass' | 'fail';
   readonly highestSeverity?: FindingSeverity;
   readonly reason: string;
   /** Every finding id of the image at this scan, sorted; absent when the verdict came from counts alone. */
   readonly findingIds?: readonly string[];
+  /** Fingerprint of the finding set (shared/policy findingSetHash). */
+  readonly findingSetHash?: string;
 }
 
 export interface LatestVerdict extends VerdictDetail {
@@ -84,10 +86,13 @@ export interface LatestVerdict extends VerdictDetail {
 }
 
 export interface FindingSet {
+  /** The event whose alert stored this set. */
   readonly eventId: string;
   readonly time: string;
-  /** Undefined when the last verdict was decided from counts alone (the set is unknown). */
+  /** Every finding id at that alert; undefined when the alert was decided from counts alone. */
   readonly findingIds?: readonly string[];
+  /** Fingerprint of the set (always stored with an alert). */
+  readonly findingSetHash?: string;
 }
 
 export interface AuditStoreOptions {
@@ -207,41 +212,51 @@ export class AuditStore {
 
   /** The newest verdict recorded for the image (by event time), or undefined when it was never judged. */
   async latestVerdict(repository: string, digest: string): Promise<LatestVerdict | undefined> {
-    const row = await this.newestVerdictRow(repository, digest);
-    if (!row) return undefined;
-    const detail = (row.detail ?? {}) as Partial<VerdictDetail>;
+    const entry = await this.newestEntry(repository, digest, 'verdict');
+    if (!entry) return undefined;
+    const detail = (entry.detail ?? {}) as Partial<VerdictDetail>;
     return {
       result: detail.result === 'fail' ? 'fail' : 'pass',
       ...(detail.highestSeverity ? { highestSeverity: detail.highestSeverity } : {}),
       reason: typeof detail.reason === 'string' ? detail.reason : '',
       ...(Array.isArray(detail.findingIds) ? { findingIds: detail.findingIds } : {}),
-      eventId: row.eventId,
-      time: row.time,
+      ...(typeof detail.findingSetHash === 'string' ? { findingSetHash: detail.findingSetHash } : {}),
+      eventId: entry.eventId,
+      time: entry.time,
     };
   }
 
-  /** The finding ids of the newest verdict (A4: alert only when this set changes), or undefined when never judged. */
+  /**
+   * The finding set of the newest alert on the image (the `notified` entry's `findingIds` / `findingSetHash`):
+   * A4 alerts again only when the set changes. Undefined when the image never alerted.
+   */
   async lastFindingSet(repository: string, digest: string): Promise<FindingSet | undefined> {
-    const row = await this.newestVerdictRow(repository, digest);
-    if (!row) return undefined;
-    const ids = (row.detail as Partial<VerdictDetail> | undefined)?.findingIds;
-    return { eventId: row.eventId, time: row.time, ...(Array.isArray(ids) ? { findingIds: ids } : {}) };
+    const entry = await this.newestEntry(repository, digest, 'notified');
+    if (!entry) return undefined;
+    const detail = (entry.detail ?? {}) as { findingIds?: unknown; findingSetHash?: unknown };
+    return {
+      eventId: entry.eventId,
+      time: entry.time,
+      ...(Array.isArray(detail.findingIds) ? { findingIds: detail.findingIds as string[] } : {}),
+      ...(typeof detail.findingSetHash === 'string' ? { findingSetHash: detail.findingSetHash } : {}),
+    };
   }
 
-  private async newestVerdictRow(repository: string, digest: string): Promise<AuditEntry | undefined> {
+  /** Newest entry of one action for an image, reading newest-first with a filter on the row's action list. */
+  private async newestEntry(repository: string, digest: string, action: AuditAction): Promise<AuditEntry | undefined> {
     let startKey: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < MAX_VERDICT_PAGES; page += 1) {
       const out = await this.query({
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk',
-        FilterExpression: '#action = :verdict',
-        ExpressionAttributeNames: { '#pk': PK, '#action': 'action' },
-        ExpressionAttributeValues: { ':pk': { S: imageKey(repository, digest) }, ':verdict': { S: 'verdict' } },
+        FilterExpression: 'contains(#actions, :action)',
+        ExpressionAttributeNames: { '#pk': PK, '#actions': 'actions' },
+        ExpressionAttributeValues: { ':pk': { S: imageKey(repository, digest) }, ':action': { S: action } },
         ScanIndexForward: false,
-        ExclusiveStartKey: startKey,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       });
       const first = out.Items?.[0];
-      if (first) return primaryEntry(first);
+      if (first) return entriesOfItem(first).find((e) => e.action === action);
       if (!out.LastEvaluatedKey) return undefined;
       startKey = out.LastEvaluatedKey;
     }
@@ -287,6 +302,8 @@ export class AuditStore {
       repository: { S: entry.repository },
       digest: { S: entry.digest },
       action: { S: entry.action },
+      // Every action in this row (its own and its follow-ups'), so a query can filter on one action.
+      actions: { L: [entry.action, ...followUps.map((f) => f.action)].map((a) => ({ S: a })) },
       time: { S: time },
       eventId: { S: entry.eventId },
       ...(entry.tags ? { tags: toAttributeValue([...entry.tags]) } : {}),
