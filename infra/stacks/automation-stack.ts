@@ -16,6 +16,7 @@ import {
   repositoryArn,
 } from '../constructs/automation/function-grants';
 import { SlackNotifier } from '../constructs/automation/slack-notifier';
+import type { MonitoredFunction } from '../constructs/observability/monitored-function';
 
 export interface AutomationStackProps extends StackProps {
   /** The validated Harbormaster config. */
@@ -91,6 +92,28 @@ export class AutomationStack extends Stack {
       });
     }
     if (props.replicationQueue) this.enableReplication(props.replicationQueue);
+  }
+
+  /** Every automation function with its metrics `service` dimension, for the dashboard and alarms. */
+  public get monitoredFunctions(): MonitoredFunction[] {
+    const functions: MonitoredFunction[] = [
+      { name: 'image-events', function: this.imageEvents.handler, serviceName: this.imageEvents.serviceName },
+      { name: 'scan-events', function: this.scanEvents.handler, serviceName: this.scanEvents.serviceName },
+    ];
+    if (this.slackNotifier) {
+      functions.push({ name: 'slack-notifier', function: this.slackNotifier.handler, serviceName: this.slackNotifier.serviceName });
+    }
+    return functions;
+  }
+
+  /** Every dead-letter queue of the automation: a visible message there is an event or alert that needs a look. */
+  public get deadLetterQueues(): IQueue[] {
+    return [
+      this.imageEvents.deadLetterQueue,
+      this.scanEvents.deadLetterQueue,
+      this.findings.deadLetterQueue,
+      ...(this.slackNotifier ? [this.slackNotifier.deadLetterQueue] : []),
+    ];
   }
 
   /** Lets the scan function enqueue gated replication requests to `queue` (env REPLICATION_QUEUE_URL). */

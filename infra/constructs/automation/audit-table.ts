@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type Attribute, ProjectionType, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AUDIT_TABLE_KEYS } from './audit-table-keys';
+import { AUDIT_TABLE_KEYS } from '../../../shared/audit/store';
 
 export interface AuditTableProps {
   /**
@@ -17,10 +17,13 @@ export interface AuditTableProps {
   readonly deletionProtection?: boolean;
 }
 
-/** Item writes the audit store makes: conditional puts (idempotent by event id), updates and transaction checks. */
-export const AUDIT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'] as const;
-/** Reads the audit store makes: one item, or one timeline (per image on the table, per repository on the GSI). */
-export const AUDIT_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+/**
+ * Writes the audit store (shared/audit/store.ts) makes: a conditional put per event (idempotent by event id),
+ * and a delete that withdraws that row when a later action of the same event failed, so the retry redoes it.
+ */
+export const AUDIT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
+/** Reads the audit store makes: timeline queries, per image on the table and per repository on the GSI. */
+export const AUDIT_READ_ACTIONS = ['dynamodb:Query'] as const;
 
 /**
  * The audit trail (A6): one timeline per image (table keys) and per repository (GSI), rows expiring by TTL.
@@ -29,38 +32,39 @@ export const AUDIT_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as cons
 export class AuditTable extends Construct {
   public readonly table: ITable;
   /** Name of the GSI that holds the per-repository timeline. */
-  public readonly repositoryIndexName: string = AUDIT_TABLE_KEYS.byRepository.indexName;
+  public readonly repositoryIndexName: string = AUDIT_TABLE_KEYS.repositoryIndex.indexName;
 
   constructor(scope: Construct, id: string, props: AuditTableProps = {}) {
     super(scope, id);
     const table = new Table(this, 'Table', {
-      partitionKey: { name: AUDIT_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: AUDIT_TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      partitionKey: keyAttribute(AUDIT_TABLE_KEYS.partitionKey),
+      sortKey: keyAttribute(AUDIT_TABLE_KEYS.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: AUDIT_TABLE_KEYS.ttlAttribute,
+      timeToLiveAttribute: AUDIT_TABLE_KEYS.timeToLiveAttribute,
       deletionProtection: props.deletionProtection ?? true,
       // aws/dynamodb: encrypted at rest with a KMS key whose use shows in CloudTrail, no key to manage.
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     table.addGlobalSecondaryIndex({
-      indexName: AUDIT_TABLE_KEYS.byRepository.indexName,
-      partitionKey: { name: AUDIT_TABLE_KEYS.byRepository.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: AUDIT_TABLE_KEYS.byRepository.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      indexName: AUDIT_TABLE_KEYS.repositoryIndex.indexName,
+      partitionKey: keyAttribute(AUDIT_TABLE_KEYS.repositoryIndex.partitionKey),
+      sortKey: keyAttribute(AUDIT_TABLE_KEYS.repositoryIndex.sortKey),
+      // The store reads whole rows from the index (no second read per row).
+      projectionType: ProjectionType[AUDIT_TABLE_KEYS.repositoryIndex.projection],
     });
     this.table = table;
   }
 
-  /** Lets `grantee` append audit rows (conditional writes) to the table. */
+  /** Lets `grantee` append audit rows (conditional puts) and withdraw its own rows after a failed action. */
   public grantWrite(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...AUDIT_WRITE_ACTIONS], resources: [this.table.tableArn] }),
     );
   }
 
-  /** Lets `grantee` read rows and query both timelines (the table and the repository GSI, nothing else). */
+  /** Lets `grantee` query both timelines (the table and the repository GSI, nothing else). */
   public grantRead(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
@@ -75,4 +79,11 @@ export class AuditTable extends Construct {
   public get repositoryIndexArn(): string {
     return `${this.table.tableArn}/index/${this.repositoryIndexName}`;
   }
+}
+
+const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
+
+/** The store spells key types as DynamoDB does ('S', 'N', 'B'). */
+function keyAttribute(key: { readonly name: string; readonly type: keyof typeof ATTRIBUTE_TYPES }): Attribute {
+  return { name: key.name, type: ATTRIBUTE_TYPES[key.type] };
 }
