@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../shared/config/schema';
@@ -92,6 +92,13 @@ export class AutomationStack extends Stack {
       });
     }
     if (props.replicationQueue) this.enableReplication(props.replicationQueue);
+
+    // What operators look up: the CLI's --table / HARBORMASTER_AUDIT_TABLE, the topic to subscribe more
+    // endpoints to, and the dead-letter queues to inspect and redrive.
+    new CfnOutput(this, 'AuditTableName', { value: this.auditTable.table.tableName });
+    new CfnOutput(this, 'FindingsTopicArn', { value: this.findings.topic.topicArn });
+    new CfnOutput(this, 'ImageEventsDeadLetterQueueUrl', { value: this.imageEvents.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ScanEventsDeadLetterQueueUrl', { value: this.scanEvents.deadLetterQueue.queueUrl });
   }
 
   /** Every automation function with its metrics `service` dimension, for the dashboard and alarms. */

@@ -299,6 +299,13 @@ describe('AutomationStack queues and functions', () => {
     });
   });
 
+  it('outputs the audit table name, the findings topic and the pipeline dead-letter queues', () => {
+    template.hasOutput('AuditTableName', { Value: { Ref: logicalId(stack, stack.auditTable.table as never) } });
+    template.hasOutput('FindingsTopicArn', { Value: { Ref: logicalId(stack, stack.findings.topic as never) } });
+    template.hasOutput('ImageEventsDeadLetterQueueUrl', { Value: { Ref: logicalId(stack, stack.imageEvents.deadLetterQueue) } });
+    template.hasOutput('ScanEventsDeadLetterQueueUrl', { Value: { Ref: logicalId(stack, stack.scanEvents.deadLetterQueue) } });
+  });
+
   it('exposes the functions and dead-letter queues for dashboards and alarms', () => {
     expect(stack.monitoredFunctions.map((f) => f.serviceName)).toEqual(['image-events', 'scan-events', 'slack-notifier']);
     expect(stack.deadLetterQueues).toHaveLength(4);
