@@ -342,7 +342,7 @@ describe('AutomationStack IAM', () => {
     // Assess
     expectNoWildcards(statements);
     expect(ecrStatements(statements)).toEqual([
-      { Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:DescribeImages'], Resource: managedArns },
+      { Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:ListImages'], Resource: managedArns },
     ]);
     expect(statements).toEqual(
       expect.arrayContaining([

@@ -8,8 +8,11 @@ import type { Construct } from 'constructs';
  * Repository ARNs are built from the name and the stack's region and account: no cross-stack reference.
  */
 
-/** Push automation: read the manifest (BatchGetImage), write tags (PutImage), list versions for `latest` (DescribeImages). */
-export const IMAGE_FUNCTION_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:DescribeImages'] as const;
+/**
+ * Push automation: read the manifest (BatchGetImage), write tags (PutImage), and list the repository's tags
+ * once for the semver cascade and `latest` (ListImages, see shared/registry/ecr-images.ts listTaggedVersions).
+ */
+export const IMAGE_FUNCTION_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:ListImages'] as const;
 /** Scan automation: findings, promotion tags (BatchGetImage + PutImage), quarantine untagging (BatchDeleteImage by tag). */
 export const SCAN_FUNCTION_ECR_ACTIONS = [
   'ecr:DescribeImageScanFindings',
