@@ -1,0 +1,60 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { NormalizedEvent } from '../domain/types';
+import { isIgnored } from '../domain/types';
+import { parseSqsRecordBody } from '../events';
+import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
+
+/**
+ * The per-record part every event function shares: parse the SQS body (an EventBridge event), skip what
+ * the automation ignores, route the rest, and turn a failure into exactly one log line plus a rethrow, so
+ * the batch processor reports the record as a batch item failure and the queue dead-letters it eventually.
+ */
+export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
+  readonly accepts: (event: NormalizedEvent) => event is E;
+  readonly process: (event: E) => Promise<EventOutcome>;
+  readonly log: AutomationLog;
+  readonly metric: CountMetric;
+}): (record: SQSRecord) => Promise<EventOutcome> {
+  const { accepts, process, log, metric } = options;
+  return async (record) => {
+    let eventId: string | undefined;
+    try {
+      const parsed = parseSqsRecordBody(record.body);
+      if (isIgnored(parsed)) {
+        log.info('event ignored', { messageId: record.messageId, reason: parsed.ignored });
+        metric('EventsIgnored');
+        return { status: 'ignored', reason: parsed.ignored };
+      }
+      eventId = parsed.id;
+      if (!accepts(parsed)) {
+        throw new Error(`a ${parsed.kind} event does not belong on this function's queue (check the EventBridge rule)`);
+      }
+      const outcome = await process(parsed);
+      if (outcome.status === 'ignored') {
+        log.info('event ignored', { messageId: record.messageId, eventId, reason: outcome.reason });
+        metric('EventsIgnored');
+      } else {
+        log.info(outcome.status === 'duplicate' ? 'event already processed' : 'event processed', {
+          messageId: record.messageId,
+          eventId,
+          kind: parsed.kind,
+          repository: parsed.repository,
+          digest: parsed.digest,
+          ...(outcome.status === 'done' ? { actions: outcome.actions } : {}),
+        });
+        metric('EventsProcessed');
+      }
+      return outcome;
+    } catch (error) {
+      const err = error as Error;
+      log.error('record failed; it will be retried, then dead-lettered', {
+        messageId: record.messageId,
+        ...(eventId ? { eventId } : {}),
+        reason: `${err.name}: ${err.message}`,
+        ...(err.cause instanceof Error ? { cause: `${err.cause.name}: ${err.cause.message}` } : {}),
+      });
+      metric('EventsFailed');
+      throw error;
+    }
+  };
+}
