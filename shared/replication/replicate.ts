@@ -1,3 +1,4 @@
+import type { ReplicationDestination } from '../config/schema';
 import type { AuditEntry } from '../domain/types';
 import type { CopyOptions, CopyResult } from '../oci/copy';
 import type { CredentialProvider } from '../oci/credentials';
@@ -93,61 +94,14 @@ export async function replicate(
   deps: ReplicationDeps,
   options: ReplicateOptions,
 ): Promise<ReplicationReport> {
-  const clock = deps.clock ?? (() => Date.now());
-  const source = sourceReference(message.source, message.repository, message.digest);
   const outcomes: DestinationOutcome[] = [];
   const failureRows: AuditEntry[] = [];
   let anyNewFailure = false;
   let firstCause: unknown;
 
   for (const destination of message.destinations) {
-    const label = destinationLabel(destination, message.source, message.repository);
-    const started = clock();
-    let outcome: DestinationOutcome;
-    try {
-      const credentials = destinationCredentials(destination, deps.ecrCredentials, deps.readSecret);
-      const targets = message.tags.length > 0 ? message.tags.map((tag) => ({ tag })) : [{ digest: message.digest }];
-      let bytesCopied = 0;
-      let blobsCopied = 0;
-      let blobsSkipped: number | undefined;
-      for (const target of targets) {
-        const result = await deps.copy({
-          ...deps.copyOptions,
-          source,
-          destination: destinationReference(destination, message.source, message.repository, target),
-          sourceCredentials: deps.ecrCredentials,
-          ...(credentials ? { destinationCredentials: credentials } : {}),
-        });
-        if (result.digest !== message.digest) {
-          throw new Error(`destination holds ${result.digest} after the copy, expected ${message.digest}`);
-        }
-        bytesCopied += result.bytesCopied;
-        blobsCopied += result.blobsCopied;
-        // Later tag passes re-check the same blobs; the first pass says what was already there.
-        blobsSkipped ??= result.blobsSkipped;
-      }
-      outcome = {
-        destination: label,
-        result: 'succeeded',
-        bytesCopied,
-        blobsCopied,
-        blobsSkipped: blobsSkipped ?? 0,
-        seconds: (clock() - started) / 1000,
-      };
-    } catch (error) {
-      firstCause ??= error;
-      const code = (error as { code?: unknown }).code;
-      outcome = {
-        destination: label,
-        result: 'failed',
-        bytesCopied: 0,
-        blobsCopied: 0,
-        blobsSkipped: 0,
-        seconds: (clock() - started) / 1000,
-        error: (error as Error).message ?? String(error),
-        ...(typeof code === 'string' ? { errorCode: code } : {}),
-      };
-    }
+    const { outcome, cause } = await copyToDestination(message, destination, deps);
+    if (cause !== undefined) firstCause ??= cause;
     outcomes.push(outcome);
     deps.onOutcome?.(outcome);
 
@@ -183,6 +137,75 @@ export async function replicate(
     report,
     { cause: firstCause },
   );
+}
+
+/** The image a copy reads: a managed repository's digest, and the tags to write at the destination. */
+export type ReplicationImage = Pick<ReplicationMessage, 'source' | 'repository' | 'digest' | 'tags'>;
+
+/** The part of ReplicationDeps one copy needs (the CLI's backfill uses it without audit or alerts). */
+export type CopyDeps = Pick<ReplicationDeps, 'copy' | 'ecrCredentials' | 'readSecret' | 'copyOptions' | 'clock'>;
+
+/**
+ * Copies one image to one destination: by digest from the source, then each tag (the first pass moves the blobs,
+ * later ones find them present; with no tag, by digest only). Never throws: a failure is an outcome, with its cause.
+ */
+export async function copyToDestination(
+  image: ReplicationImage,
+  destination: ReplicationDestination,
+  deps: CopyDeps,
+): Promise<{ outcome: DestinationOutcome; cause?: unknown }> {
+  const clock = deps.clock ?? (() => Date.now());
+  const label = destinationLabel(destination, image.source, image.repository);
+  const source = sourceReference(image.source, image.repository, image.digest);
+  const started = clock();
+  try {
+    const credentials = destinationCredentials(destination, deps.ecrCredentials, deps.readSecret);
+    const targets = image.tags.length > 0 ? image.tags.map((tag) => ({ tag })) : [{ digest: image.digest }];
+    let bytesCopied = 0;
+    let blobsCopied = 0;
+    let blobsSkipped: number | undefined;
+    for (const target of targets) {
+      const result = await deps.copy({
+        ...deps.copyOptions,
+        source,
+        destination: destinationReference(destination, image.source, image.repository, target),
+        sourceCredentials: deps.ecrCredentials,
+        ...(credentials ? { destinationCredentials: credentials } : {}),
+      });
+      if (result.digest !== image.digest) {
+        throw new Error(`destination holds ${result.digest} after the copy, expected ${image.digest}`);
+      }
+      bytesCopied += result.bytesCopied;
+      blobsCopied += result.blobsCopied;
+      // Later tag passes re-check the same blobs; the first pass says what was already there.
+      blobsSkipped ??= result.blobsSkipped;
+    }
+    return {
+      outcome: {
+        destination: label,
+        result: 'succeeded',
+        bytesCopied,
+        blobsCopied,
+        blobsSkipped: blobsSkipped ?? 0,
+        seconds: (clock() - started) / 1000,
+      },
+    };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      outcome: {
+        destination: label,
+        result: 'failed',
+        bytesCopied: 0,
+        blobsCopied: 0,
+        blobsSkipped: 0,
+        seconds: (clock() - started) / 1000,
+        error: (error as Error).message ?? String(error),
+        ...(typeof code === 'string' ? { errorCode: code } : {}),
+      },
+      cause: error,
+    };
+  }
 }
 
 /** The `replicated` audit row of one destination; its event id makes it unique per message, rule, destination and result. */
