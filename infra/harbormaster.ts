@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { HarbormasterConfig } from '../shared/config/schema';
 import { AutomationStack } from './stacks/automation-stack';
 import { RegistryStack } from './stacks/registry-stack';
+import { replicationTemplateStacksFor } from './stacks/replication-templates-stack';
 
 export interface HarbormasterStacks {
   readonly registry: RegistryStack;
@@ -17,6 +18,8 @@ export function buildHarbormaster(app: App, config: HarbormasterConfig): Harborm
     config,
     description: 'Harbormaster: governed ECR repositories, scanning, pull-through cache and replication',
   });
+  // Native replicas follow the creation templates of their own region: put them there too.
+  replicationTemplateStacksFor(app, config);
   const automation = new AutomationStack(app, 'HarbormasterAutomation', {
     env,
     config,

@@ -41,7 +41,8 @@ export class RegistryStack extends Stack {
     this.repositories = repositories;
 
     if (config.scanning) new RegistryScanning(this, 'Scanning', { config: config.scanning });
-    if (config.pullThroughCache.length > 0) new PullThroughCache(this, 'PullThroughCache', { rules: config.pullThroughCache });
+    if (config.pullThroughCache.length > 0)
+      new PullThroughCache(this, 'PullThroughCache', { rules: config.pullThroughCache });
     if (config.replication && config.replication.rules.length > 0) {
       new NativeReplication(this, 'Replication', { config: config.replication });
     }

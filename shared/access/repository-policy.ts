@@ -11,7 +11,11 @@ import type { AccessConfig } from '../config/schema';
  */
 
 /** Read an image: what `docker pull` needs on the repository. */
-export const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
+export const PULL_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+] as const;
 
 /** Write an image: what `docker push` needs on top of the pull actions. */
 export const PUSH_ACTIONS = [
@@ -23,7 +27,12 @@ export const PUSH_ACTIONS = [
 ] as const;
 
 /** Delete images (and the repository itself), after finding what to delete. */
-export const ADMIN_ACTIONS = ['ecr:BatchDeleteImage', 'ecr:DeleteRepository', 'ecr:DescribeImages', 'ecr:ListImages'] as const;
+export const ADMIN_ACTIONS = [
+  'ecr:BatchDeleteImage',
+  'ecr:DeleteRepository',
+  'ecr:DescribeImages',
+  'ecr:ListImages',
+] as const;
 
 export interface PolicyStatementJson {
   readonly Sid: string;
@@ -45,7 +54,12 @@ export function principalArn(principal: string, partition = 'aws'): string {
   return /^\d{12}$/.test(principal) ? `arn:${partition}:iam::${principal}:root` : principal;
 }
 
-function statement(sid: string, principals: readonly string[], actions: readonly string[], partition: string) {
+function statement(
+  sid: string,
+  principals: readonly string[],
+  actions: readonly string[],
+  partition: string,
+) {
   const arns = [...new Set(principals.map((p) => principalArn(p, partition)))].sort();
   return { Sid: sid, Effect: 'Allow' as const, Principal: { AWS: arns }, Action: [...actions] };
 }
@@ -69,7 +83,10 @@ export function buildRepositoryPolicy(
 }
 
 /** The policy as the JSON text ECR and creation templates take, or undefined when there is none. */
-export function repositoryPolicyText(access: Partial<AccessConfig> | undefined, partition = 'aws'): string | undefined {
+export function repositoryPolicyText(
+  access: Partial<AccessConfig> | undefined,
+  partition = 'aws',
+): string | undefined {
   const policy = buildRepositoryPolicy(access, partition);
   return policy ? JSON.stringify(policy) : undefined;
 }

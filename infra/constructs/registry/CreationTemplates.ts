@@ -73,7 +73,9 @@ export class CreationTemplates extends Construct {
       }),
     ];
     const kmsTemplates = templates.filter((t) => t.encryption.type === 'KMS');
-    const keyArns = kmsTemplates.flatMap((t) => (t.encryption.type === 'KMS' && t.encryption.kmsKeyArn ? [t.encryption.kmsKeyArn] : []));
+    const keyArns = kmsTemplates.flatMap((t) =>
+      t.encryption.type === 'KMS' && t.encryption.kmsKeyArn ? [t.encryption.kmsKeyArn] : [],
+    );
     if (keyArns.length > 0) {
       statements.push(
         new PolicyStatement({

@@ -56,7 +56,9 @@ export class GovernedRepository extends Construct {
     // so what synth validated is byte for byte what ECR receives.
     const lifecycleText = lifecyclePolicyText(repo);
     if (lifecycleText) {
-      (repository.node.defaultChild as CfnRepository).lifecyclePolicy = { lifecyclePolicyText: lifecycleText };
+      (repository.node.defaultChild as CfnRepository).lifecyclePolicy = {
+        lifecyclePolicyText: lifecycleText,
+      };
     }
 
     const policy = buildRepositoryPolicy(repo.access, Aws.PARTITION);

@@ -21,8 +21,14 @@ export class NativeReplication extends Construct {
     new CfnReplicationConfiguration(this, 'Resource', {
       replicationConfiguration: {
         rules: props.config.rules.map((rule) => ({
-          destinations: rule.destinations.map((d) => ({ region: d.region, registryId: d.account ?? Aws.ACCOUNT_ID })),
-          repositoryFilters: rule.repositoryPrefixes?.map((filter) => ({ filter, filterType: 'PREFIX_MATCH' })),
+          destinations: rule.destinations.map((d) => ({
+            region: d.region,
+            registryId: d.account ?? Aws.ACCOUNT_ID,
+          })),
+          repositoryFilters: rule.repositoryPrefixes?.map((filter) => ({
+            filter,
+            filterType: 'PREFIX_MATCH',
+          })),
         })),
       },
     });

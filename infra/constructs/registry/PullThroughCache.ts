@@ -1,7 +1,11 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { CfnPullThroughCacheRule } from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
-import { PULL_THROUGH_UPSTREAMS, type PullThroughCacheRuleConfig, type PullThroughUpstream } from '../../../shared/config/schema';
+import {
+  PULL_THROUGH_UPSTREAMS,
+  type PullThroughCacheRuleConfig,
+  type PullThroughUpstream,
+} from '../../../shared/config/schema';
 
 export interface PullThroughCacheProps {
   /** The config's `pullThroughCache` rules. */

@@ -27,7 +27,10 @@ export function derivedTagExamples(rule: AutoTagRule): { label: string; examples
 }
 
 /** True when ECR would refuse to move `tag` in this repository. */
-export function isImmutable(tag: string, repo: Pick<RepositoryConfig, 'tagMutability' | 'mutabilityExclusions'>): boolean {
+export function isImmutable(
+  tag: string,
+  repo: Pick<RepositoryConfig, 'tagMutability' | 'mutabilityExclusions'>,
+): boolean {
   switch (repo.tagMutability) {
     case 'MUTABLE':
       return false;
@@ -47,7 +50,9 @@ export function isImmutable(tag: string, repo: Pick<RepositoryConfig, 'tagMutabi
 export const autoTagImmutability: ConfigCheck = (config) =>
   config.repositories.flatMap((repo, i) =>
     repo.autoTag.flatMap((rule, j): ConfigProblem[] => {
-      const stuckFamilies = derivedTagExamples(rule).filter(({ examples }) => examples.some((tag) => isImmutable(tag, repo)));
+      const stuckFamilies = derivedTagExamples(rule).filter(({ examples }) =>
+        examples.some((tag) => isImmutable(tag, repo)),
+      );
       if (stuckFamilies.length === 0) return [];
       const labels = stuckFamilies.map((f) => f.label);
       const stuck = stuckFamilies[0].examples.find((tag) => isImmutable(tag, repo));

@@ -10,6 +10,11 @@ export const creationTemplatePrefixes: ConfigCheck = (config) => {
       first.set(key, i);
       return [];
     }
-    return [{ path: ['creationTemplates', i, 'prefix'], message: `expected a unique prefix, "${template.prefix}" is already creationTemplates[${seen}]` }];
+    return [
+      {
+        path: ['creationTemplates', i, 'prefix'],
+        message: `expected a unique prefix, "${template.prefix}" is already creationTemplates[${seen}]`,
+      },
+    ];
   });
 };

@@ -9,10 +9,14 @@ export const kmsKeyRegion: ConfigCheck = (config) =>
     const [, , , region, account] = enc.kmsKeyArn.split(':');
     const at = [...path, 'encryption', 'kmsKeyArn'];
     if (region !== config.env.region) {
-      return [{ path: at, message: `expected a KMS key in env.region ${config.env.region}, got one in ${region}` }];
+      return [
+        { path: at, message: `expected a KMS key in env.region ${config.env.region}, got one in ${region}` },
+      ];
     }
     if (config.env.account !== undefined && account !== config.env.account) {
-      return [{ path: at, message: `expected a KMS key of account ${config.env.account}, got one of ${account}` }];
+      return [
+        { path: at, message: `expected a KMS key of account ${config.env.account}, got one of ${account}` },
+      ];
     }
     return [];
   });

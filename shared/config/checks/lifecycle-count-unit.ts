@@ -8,10 +8,20 @@ export const lifecycleCountUnit: ConfigCheck = (config) =>
       const at = [...path, 'lifecycle', 'rules', j, 'selection', 'countUnit'];
       const { countType, countUnit } = rule.selection;
       if (countType === 'sinceImagePushed' && countUnit === undefined) {
-        return [{ path: at, message: 'expected countUnit "days" with countType sinceImagePushed, but it is missing' }];
+        return [
+          {
+            path: at,
+            message: 'expected countUnit "days" with countType sinceImagePushed, but it is missing',
+          },
+        ];
       }
       if (countType === 'imageCountMoreThan' && countUnit !== undefined) {
-        return [{ path: at, message: `expected no countUnit with countType imageCountMoreThan, got "${countUnit}"` }];
+        return [
+          {
+            path: at,
+            message: `expected no countUnit with countType imageCountMoreThan, got "${countUnit}"`,
+          },
+        ];
       }
       return [];
     }),

@@ -8,7 +8,8 @@ export const lifecycleKeepLastReleaseTags: ConfigCheck = (config) =>
       ? [
           {
             path: [...path, 'lifecycle', 'keepLast'],
-            message: 'expected releaseTags (the tag patterns whose last N images are kept) next to keepLast, got none',
+            message:
+              'expected releaseTags (the tag patterns whose last N images are kept) next to keepLast, got none',
           },
         ]
       : [],

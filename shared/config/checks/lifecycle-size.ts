@@ -1,4 +1,9 @@
-import { MAX_LIFECYCLE_POLICY_CHARS, MAX_LIFECYCLE_RULES, buildLifecycleRules, lifecyclePolicyText } from '../../lifecycle/policy';
+import {
+  MAX_LIFECYCLE_POLICY_CHARS,
+  MAX_LIFECYCLE_RULES,
+  buildLifecycleRules,
+  lifecyclePolicyText,
+} from '../../lifecycle/policy';
 import { settingsHolders } from './settings-holders';
 import type { ConfigCheck, ConfigProblem } from './types';
 

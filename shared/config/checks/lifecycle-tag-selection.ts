@@ -12,15 +12,28 @@ export const lifecycleTagSelection: ConfigCheck = (config) =>
       const { tagStatus, tagPrefixList, tagPatternList } = rule.selection;
       if (tagStatus === 'tagged') {
         if (!tagPrefixList && !tagPatternList) {
-          return [{ path: at, message: 'expected tagPatternList or tagPrefixList for tagStatus tagged, got neither' }];
+          return [
+            {
+              path: at,
+              message: 'expected tagPatternList or tagPrefixList for tagStatus tagged, got neither',
+            },
+          ];
         }
         if (tagPrefixList && tagPatternList) {
-          return [{ path: at, message: 'expected only one of tagPatternList and tagPrefixList for tagStatus tagged, got both' }];
+          return [
+            {
+              path: at,
+              message: 'expected only one of tagPatternList and tagPrefixList for tagStatus tagged, got both',
+            },
+          ];
         }
         return [];
       }
       return (['tagPrefixList', 'tagPatternList'] as const)
         .filter((field) => rule.selection[field] !== undefined)
-        .map((field) => ({ path: [...at, field], message: `expected no ${field} for tagStatus ${tagStatus}, got one` }));
+        .map((field) => ({
+          path: [...at, field],
+          message: `expected no ${field} for tagStatus ${tagStatus}, got one`,
+        }));
     }),
   );

@@ -6,7 +6,12 @@ import type { ConfigCheck, ConfigProblem } from './types';
 function tooMany(path: ReadonlyArray<string | number>, pattern: string): ConfigProblem[] {
   const n = wildcardCount(pattern);
   return n > MAX_WILDCARDS_PER_PATTERN
-    ? [{ path, message: `expected at most ${MAX_WILDCARDS_PER_PATTERN} "*" wildcards in a lifecycle tag pattern, got ${n} in "${pattern}"` }]
+    ? [
+        {
+          path,
+          message: `expected at most ${MAX_WILDCARDS_PER_PATTERN} "*" wildcards in a lifecycle tag pattern, got ${n} in "${pattern}"`,
+        },
+      ]
     : [];
 }
 
@@ -22,7 +27,9 @@ export const lifecycleWildcardLimit: ConfigCheck = (config) =>
         ),
       ),
       ...(lifecycle.ephemeral ?? []).flatMap((entry, k) =>
-        entry.tagPatterns.flatMap((p, m) => tooMany([...path, 'lifecycle', 'ephemeral', k, 'tagPatterns', m], p)),
+        entry.tagPatterns.flatMap((p, m) =>
+          tooMany([...path, 'lifecycle', 'ephemeral', k, 'tagPatterns', m], p),
+        ),
       ),
       ...(lifecycle.keepLast !== undefined
         ? settings.releaseTags.flatMap((p, m) => tooMany([...path, 'releaseTags', m], p))

@@ -13,14 +13,29 @@ export const mutabilityExclusions: ConfigCheck = (config) =>
     const at = [...path, 'mutabilityExclusions'];
     if (!takesExclusions(tagMutability)) {
       return filters.length > 0
-        ? [{ path: at, message: `expected no exclusion filters with tagMutability ${tagMutability} (use IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION), got ${filters.length}` }]
+        ? [
+            {
+              path: at,
+              message: `expected no exclusion filters with tagMutability ${tagMutability} (use IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION), got ${filters.length}`,
+            },
+          ]
         : [];
     }
     if (filters.length === 0) {
-      return [{ path: at, message: `expected at least one exclusion filter with tagMutability ${tagMutability}, got none` }];
+      return [
+        {
+          path: at,
+          message: `expected at least one exclusion filter with tagMutability ${tagMutability}, got none`,
+        },
+      ];
     }
     if (filters.length > MAX_MUTABILITY_EXCLUSIONS) {
-      return [{ path: at, message: `expected at most ${MAX_MUTABILITY_EXCLUSIONS} exclusion filters, got ${filters.length}` }];
+      return [
+        {
+          path: at,
+          message: `expected at most ${MAX_MUTABILITY_EXCLUSIONS} exclusion filters, got ${filters.length}`,
+        },
+      ];
     }
     return [];
   });

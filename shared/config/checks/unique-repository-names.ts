@@ -9,6 +9,11 @@ export const uniqueRepositoryNames: ConfigCheck = (config) => {
       first.set(repo.name, i);
       return [];
     }
-    return [{ path: ['repositories', i, 'name'], message: `expected a unique repository name, "${repo.name}" is already repositories[${seen}]` }];
+    return [
+      {
+        path: ['repositories', i, 'name'],
+        message: `expected a unique repository name, "${repo.name}" is already repositories[${seen}]`,
+      },
+    ];
   });
 };

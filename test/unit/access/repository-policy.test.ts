@@ -24,16 +24,27 @@ describe('buildRepositoryPolicy', () => {
         {
           Sid: 'HarbormasterPull',
           Effect: 'Allow',
-          Principal: { AWS: ['arn:aws:iam::111122223333:role/payments-runtime', 'arn:aws:iam::444455556666:root'] },
+          Principal: {
+            AWS: ['arn:aws:iam::111122223333:role/payments-runtime', 'arn:aws:iam::444455556666:root'],
+          },
           Action: [...PULL_ACTIONS],
         },
-        { Sid: 'HarbormasterAdmin', Effect: 'Allow', Principal: { AWS: [ADMIN] }, Action: [...ADMIN_ACTIONS] },
+        {
+          Sid: 'HarbormasterAdmin',
+          Effect: 'Allow',
+          Principal: { AWS: [ADMIN] },
+          Action: [...ADMIN_ACTIONS],
+        },
       ],
     });
   });
 
   it('grants exactly the image read actions to pull, and upload actions on top to push', () => {
-    expect([...PULL_ACTIONS]).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+    expect([...PULL_ACTIONS]).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
     expect(PUSH_ACTIONS.filter((a) => !(PULL_ACTIONS as readonly string[]).includes(a))).toEqual([
       'ecr:CompleteLayerUpload',
       'ecr:InitiateLayerUpload',
@@ -45,16 +56,18 @@ describe('buildRepositoryPolicy', () => {
   });
 
   it('omits roles without principals and returns undefined when there are none', () => {
-    expect(buildRepositoryPolicy({ pull: [RUNTIME] })?.Statement.map((s) => s.Sid)).toEqual(['HarbormasterPull']);
+    expect(buildRepositoryPolicy({ pull: [RUNTIME] })?.Statement.map((s) => s.Sid)).toEqual([
+      'HarbormasterPull',
+    ]);
     expect(buildRepositoryPolicy({ push: [], pull: [], admin: [] })).toBeUndefined();
     expect(buildRepositoryPolicy(undefined)).toBeUndefined();
     expect(repositoryPolicyText(undefined)).toBeUndefined();
   });
 
   it('deduplicates a principal listed twice', () => {
-    expect(buildRepositoryPolicy({ pull: ['444455556666', '444455556666'] })?.Statement[0].Principal.AWS).toEqual([
-      'arn:aws:iam::444455556666:root',
-    ]);
+    expect(
+      buildRepositoryPolicy({ pull: ['444455556666', '444455556666'] })?.Statement[0].Principal.AWS,
+    ).toEqual(['arn:aws:iam::444455556666:root']);
   });
 
   it('never produces a "*" principal', () => {
@@ -67,6 +80,8 @@ describe('buildRepositoryPolicy', () => {
   });
 
   it('renders the text ECR takes', () => {
-    expect(JSON.parse(repositoryPolicyText({ pull: [RUNTIME] }) ?? '')).toEqual(buildRepositoryPolicy({ pull: [RUNTIME] }));
+    expect(JSON.parse(repositoryPolicyText({ pull: [RUNTIME] }) ?? '')).toEqual(
+      buildRepositoryPolicy({ pull: [RUNTIME] }),
+    );
   });
 });

@@ -8,7 +8,11 @@ interface Case {
   readonly line: string;
 }
 
-const raw = (rulePriority: number, selection: Record<string, unknown>) => ({ rulePriority, selection, action: { type: 'expire' } });
+const raw = (rulePriority: number, selection: Record<string, unknown>) => ({
+  rulePriority,
+  selection,
+  action: { type: 'expire' },
+});
 const dest = (n: number) => ({ region: 'us-east-1', account: String(100000000000 + n) });
 
 const schemaCases: Case[] = [
@@ -113,13 +117,27 @@ const checkCases: Case[] = [
   {
     name: 'lifecycle-unique-priority: two raw rules share a priority',
     breakIt: (d) =>
-      d.repositories[2].lifecycle.rules.unshift(raw(50, { tagStatus: 'tagged', tagPatternList: ['nightly-*'], countType: 'imageCountMoreThan', countNumber: 3 })),
+      d.repositories[2].lifecycle.rules.unshift(
+        raw(50, {
+          tagStatus: 'tagged',
+          tagPatternList: ['nightly-*'],
+          countType: 'imageCountMoreThan',
+          countNumber: 3,
+        }),
+      ),
     line: 'repositories[2].lifecycle.rules[1].rulePriority: expected a rulePriority no other lifecycle rule of this repository uses, got 50 twice',
   },
   {
     name: 'lifecycle-any-rule-last: an any rule below another rule',
     breakIt: (d) =>
-      d.repositories[2].lifecycle.rules.push(raw(60, { tagStatus: 'tagged', tagPatternList: ['nightly-*'], countType: 'imageCountMoreThan', countNumber: 3 })),
+      d.repositories[2].lifecycle.rules.push(
+        raw(60, {
+          tagStatus: 'tagged',
+          tagPatternList: ['nightly-*'],
+          countType: 'imageCountMoreThan',
+          countNumber: 3,
+        }),
+      ),
     line: 'repositories[2].lifecycle.rules[0].rulePriority: expected the highest rulePriority of the policy for a tagStatus any rule (presets take the lowest free numbers), got 50 while the highest is 60',
   },
   {
@@ -131,7 +149,11 @@ const checkCases: Case[] = [
   },
   {
     name: 'lifecycle-size: more than 50 rules',
-    breakIt: (d) => (d.repositories[0].lifecycle.ephemeral[0].tagPatterns = Array.from({ length: 49 }, (_, i) => `pr${i}-*`)),
+    breakIt: (d) =>
+      (d.repositories[0].lifecycle.ephemeral[0].tagPatterns = Array.from(
+        { length: 49 },
+        (_, i) => `pr${i}-*`,
+      )),
     line: 'repositories[0].lifecycle: expected at most 50 lifecycle rules (presets make one rule per tag pattern), got 51',
   },
   {
@@ -142,12 +164,20 @@ const checkCases: Case[] = [
   {
     name: 'lifecycle-tag-selection: tagged rule with both lists',
     breakIt: (d) =>
-      Object.assign(d.repositories[2].lifecycle.rules[0].selection, { tagStatus: 'tagged', tagPrefixList: ['v'], tagPatternList: ['v*'] }),
+      Object.assign(d.repositories[2].lifecycle.rules[0].selection, {
+        tagStatus: 'tagged',
+        tagPrefixList: ['v'],
+        tagPatternList: ['v*'],
+      }),
     line: 'repositories[2].lifecycle.rules[0].selection: expected only one of tagPatternList and tagPrefixList for tagStatus tagged, got both',
   },
   {
     name: 'lifecycle-tag-selection: untagged rule with a tag pattern list',
-    breakIt: (d) => Object.assign(d.repositories[2].lifecycle.rules[0].selection, { tagStatus: 'untagged', tagPatternList: ['v*'] }),
+    breakIt: (d) =>
+      Object.assign(d.repositories[2].lifecycle.rules[0].selection, {
+        tagStatus: 'untagged',
+        tagPatternList: ['v*'],
+      }),
     line: 'repositories[2].lifecycle.rules[0].selection.tagPatternList: expected no tagPatternList for tagStatus untagged, got one',
   },
   {
@@ -197,7 +227,8 @@ const checkCases: Case[] = [
   },
   {
     name: 'auto-tag-immutability: semver moving tags in an IMMUTABLE repository',
-    breakIt: (d) => Object.assign(d.repositories[1], { tagMutability: 'IMMUTABLE', autoTag: [{ type: 'semver' }] }),
+    breakIt: (d) =>
+      Object.assign(d.repositories[1], { tagMutability: 'IMMUTABLE', autoTag: [{ type: 'semver' }] }),
     line: 'repositories[1].autoTag[0]: expected the moving tags <major>.<minor>, <major> to be mutable under tagMutability IMMUTABLE, but every tag is immutable',
   },
   {
@@ -213,7 +244,11 @@ const checkCases: Case[] = [
   {
     name: 'auto-tag-immutability: latest made immutable by a MUTABLE_WITH_EXCLUSION filter',
     breakIt: (d) =>
-      Object.assign(d.repositories[1], { tagMutability: 'MUTABLE_WITH_EXCLUSION', mutabilityExclusions: ['lat*'], autoTag: [{ type: 'semver', latest: true }] }),
+      Object.assign(d.repositories[1], {
+        tagMutability: 'MUTABLE_WITH_EXCLUSION',
+        mutabilityExclusions: ['lat*'],
+        autoTag: [{ type: 'semver', latest: true }],
+      }),
     line: 'repositories[1].autoTag[0]: expected the moving tag latest to be mutable under tagMutability MUTABLE_WITH_EXCLUSION, but "latest" matches an exclusion filter, which makes it immutable',
   },
   {
@@ -233,7 +268,8 @@ const checkCases: Case[] = [
   },
   {
     name: 'pull-through-credentials: a GHCR secret outside ecr-pullthroughcache/',
-    breakIt: (d) => d.pullThroughCache.push({ prefix: 'ghcr', upstream: 'ghcr', credentialSecret: 'ci/ghcr-token' }),
+    breakIt: (d) =>
+      d.pullThroughCache.push({ prefix: 'ghcr', upstream: 'ghcr', credentialSecret: 'ci/ghcr-token' }),
     line: 'pullThroughCache[2].credentialSecret: expected a secret name starting with ecr-pullthroughcache/, got "ci/ghcr-token"',
   },
   {
@@ -248,22 +284,31 @@ const checkCases: Case[] = [
   },
   {
     name: 'replication-limits: eleven rules',
-    breakIt: (d) => (d.replication.rules = Array.from({ length: 11 }, () => ({ destinations: [{ region: 'eu-central-1' }] }))),
+    breakIt: (d) =>
+      (d.replication.rules = Array.from({ length: 11 }, () => ({
+        destinations: [{ region: 'eu-central-1' }],
+      }))),
     line: 'replication.rules: expected at most 10 replication rules, got 11',
   },
   {
     name: 'replication-limits: 26 unique destinations',
-    breakIt: (d) => (d.replication.rules = [{ destinations: Array.from({ length: 13 }, (_, i) => dest(i)) }, { destinations: Array.from({ length: 13 }, (_, i) => dest(i + 13)) }]),
+    breakIt: (d) =>
+      (d.replication.rules = [
+        { destinations: Array.from({ length: 13 }, (_, i) => dest(i)) },
+        { destinations: Array.from({ length: 13 }, (_, i) => dest(i + 13)) },
+      ]),
     line: 'replication.rules: expected at most 25 unique destinations across all rules, got 26',
   },
   {
     name: 'replication-limits: 101 prefix filters in a rule',
-    breakIt: (d) => (d.replication.rules[0].repositoryPrefixes = Array.from({ length: 101 }, (_, i) => `team${i}/`)),
+    breakIt: (d) =>
+      (d.replication.rules[0].repositoryPrefixes = Array.from({ length: 101 }, (_, i) => `team${i}/`)),
     line: 'replication.rules[0].repositoryPrefixes: expected at most 100 repository prefixes per rule, got 101',
   },
   {
     name: 'replication-limits: replicating to itself',
-    breakIt: (d) => d.replication.rules[0].destinations.push({ region: 'eu-west-1', account: '111122223333' }),
+    breakIt: (d) =>
+      d.replication.rules[0].destinations.push({ region: 'eu-west-1', account: '111122223333' }),
     line: 'replication.rules[0].destinations[1]: expected another region or account than the source registry, got eu-west-1 in the same account',
   },
   {
@@ -273,12 +318,17 @@ const checkCases: Case[] = [
   },
   {
     name: 'kms-key-region: a key in another region',
-    breakIt: (d) => (d.repositories[1].encryption = { type: 'KMS', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    breakIt: (d) =>
+      (d.repositories[1].encryption = {
+        type: 'KMS',
+        kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      }),
     line: 'repositories[1].encryption.kmsKeyArn: expected a KMS key in env.region eu-west-1, got one in us-east-1',
   },
   {
     name: 'scanning-frequency: continuous scanning with BASIC',
-    breakIt: (d) => (d.scanning = { type: 'BASIC', rules: [{ frequency: 'CONTINUOUS_SCAN', filters: ['*'] }] }),
+    breakIt: (d) =>
+      (d.scanning = { type: 'BASIC', rules: [{ frequency: 'CONTINUOUS_SCAN', filters: ['*'] }] }),
     line: 'scanning.rules[0].frequency: expected SCAN_ON_PUSH with scanning type BASIC (CONTINUOUS_SCAN needs ENHANCED), got CONTINUOUS_SCAN',
   },
 ];

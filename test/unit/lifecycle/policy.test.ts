@@ -1,5 +1,9 @@
 import type { LifecycleConfig } from '../../../shared/config/schema';
-import { buildLifecycleRules, lifecyclePolicyText, lifecycleRuleEntries } from '../../../shared/lifecycle/policy';
+import {
+  buildLifecycleRules,
+  lifecyclePolicyText,
+  lifecycleRuleEntries,
+} from '../../../shared/lifecycle/policy';
 
 const anyRule = (rulePriority: number) => ({
   rulePriority,
@@ -10,7 +14,11 @@ const anyRule = (rulePriority: number) => ({
 describe('buildLifecycleRules', () => {
   it('orders presets untagged, keepLast, ephemeral and numbers them from 1', () => {
     // Prepare
-    const lifecycle: LifecycleConfig = { untaggedAfterDays: 7, keepLast: 30, ephemeral: [{ tagPatterns: ['pr-*'], afterDays: 14 }] };
+    const lifecycle: LifecycleConfig = {
+      untaggedAfterDays: 7,
+      keepLast: 30,
+      ephemeral: [{ tagPatterns: ['pr-*'], afterDays: 14 }],
+    };
 
     // Act
     const rules = buildLifecycleRules({ lifecycle, releaseTags: ['v*'] });
@@ -20,19 +28,35 @@ describe('buildLifecycleRules', () => {
       {
         rulePriority: 1,
         description: 'Harbormaster: expire untagged images 7 days after push',
-        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
+        selection: {
+          tagStatus: 'untagged',
+          countType: 'sinceImagePushed',
+          countUnit: 'days',
+          countNumber: 7,
+        },
         action: { type: 'expire' },
       },
       {
         rulePriority: 2,
         description: 'Harbormaster: keep the last 30 images tagged v*',
-        selection: { tagStatus: 'tagged', tagPatternList: ['v*'], countType: 'imageCountMoreThan', countNumber: 30 },
+        selection: {
+          tagStatus: 'tagged',
+          tagPatternList: ['v*'],
+          countType: 'imageCountMoreThan',
+          countNumber: 30,
+        },
         action: { type: 'expire' },
       },
       {
         rulePriority: 3,
         description: 'Harbormaster: expire images tagged pr-* 14 days after push',
-        selection: { tagStatus: 'tagged', tagPatternList: ['pr-*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+        selection: {
+          tagStatus: 'tagged',
+          tagPatternList: ['pr-*'],
+          countType: 'sinceImagePushed',
+          countUnit: 'days',
+          countNumber: 14,
+        },
         action: { type: 'expire' },
       },
     ]);
@@ -63,7 +87,12 @@ describe('buildLifecycleRules', () => {
         anyRule(90),
         {
           rulePriority: 1,
-          selection: { tagStatus: 'tagged', tagPrefixList: ['keep'], countType: 'imageCountMoreThan', countNumber: 9 },
+          selection: {
+            tagStatus: 'tagged',
+            tagPrefixList: ['keep'],
+            countType: 'imageCountMoreThan',
+            countNumber: 9,
+          },
           action: { type: 'expire' },
         },
       ],
@@ -111,6 +140,8 @@ describe('lifecyclePolicyText', () => {
   });
 
   it('says "1 day", not "1 days"', () => {
-    expect(lifecyclePolicyText({ lifecycle: { untaggedAfterDays: 1 } })).toContain('expire untagged images 1 day after push');
+    expect(lifecyclePolicyText({ lifecycle: { untaggedAfterDays: 1 } })).toContain(
+      'expire untagged images 1 day after push',
+    );
   });
 });
