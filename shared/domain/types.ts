@@ -128,5 +128,9 @@ export interface Ignored {
 }
 
 export function isIgnored(value: unknown): value is Ignored {
-  return typeof value === 'object' && value !== null && typeof (value as { ignored?: unknown }).ignored === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { ignored?: unknown }).ignored === 'string'
+  );
 }

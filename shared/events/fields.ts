@@ -93,7 +93,11 @@ export const severity = z
   .transform((value, ctx) => {
     const mapped = SEVERITY_ALIASES[value];
     if (mapped) return mapped;
-    ctx.addIssue({ code: 'custom', input: value, message: `expected a severity (${Object.keys(SEVERITY_ALIASES).join(', ')})` });
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message: `expected a severity (${Object.keys(SEVERITY_ALIASES).join(', ')})`,
+    });
     return z.NEVER;
   });
 

@@ -15,16 +15,24 @@ import {
 /** EventBridge caps an event at 256 KB; anything far larger is not an event. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 
-function toParseError(issues: readonly core.$ZodIssue[], prefix: ReadonlyArray<PropertyKey>): EventParseError {
+function toParseError(
+  issues: readonly core.$ZodIssue[],
+  prefix: ReadonlyArray<PropertyKey>,
+): EventParseError {
   const issue = issues[0];
   const path = formatEventPath([...prefix, ...issue.path]);
   const input = (issue as { input?: unknown }).input;
   const expected = issue.message.replace(/^Invalid input: /, '');
-  if (issue.code === 'invalid_type' && input === undefined) return new EventParseError(path, `${expected}, but it is missing`);
+  if (issue.code === 'invalid_type' && input === undefined)
+    return new EventParseError(path, `${expected}, but it is missing`);
   return new EventParseError(path, expected, { got: describeValue(input) });
 }
 
-function parseWith<T extends ZodType>(schema: T, value: unknown, prefix: ReadonlyArray<PropertyKey>): core.output<T> {
+function parseWith<T extends ZodType>(
+  schema: T,
+  value: unknown,
+  prefix: ReadonlyArray<PropertyKey>,
+): core.output<T> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw toParseError(parsed.error.issues, prefix);
   return parsed.data;
@@ -45,7 +53,12 @@ function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
     return { ignored: `ECR Image Action with action-type ${describeValue(action)} is not handled` };
   }
   const d = parseWith(ecrImageActionSchema, detail, ['detail']);
-  const common = { ...base(envelope), repository: d['repository-name'], digest: d['image-digest'], tags: d['image-tag'] };
+  const common = {
+    ...base(envelope),
+    repository: d['repository-name'],
+    digest: d['image-digest'],
+    tags: d['image-tag'],
+  };
   const mediaType = d['manifest-media-type'] ? { mediaType: d['manifest-media-type'] } : {};
   switch (d['action-type']) {
     case 'PUSH':
@@ -84,7 +97,9 @@ function inspectorScan(envelope: Envelope): NormalizedEvent | Ignored {
   const status = envelope.detail['scan-status'];
   if (status !== 'INITIAL_SCAN_COMPLETE') {
     if (typeof status !== 'string') parseWith(inspectorScanSchema, envelope.detail, ['detail']);
-    return { ignored: `Inspector2 Scan with scan-status ${describeValue(status)} is not a completed image scan` };
+    return {
+      ignored: `Inspector2 Scan with scan-status ${describeValue(status)} is not a completed image scan`,
+    };
   }
   const d = parseWith(inspectorScanSchema, envelope.detail, ['detail']);
   const { counts, total } = d['finding-severity-counts'];
@@ -104,7 +119,9 @@ function inspectorScan(envelope: Envelope): NormalizedEvent | Ignored {
 function inspectorFinding(envelope: Envelope): NormalizedEvent | Ignored {
   const { resources } = parseWith(inspectorFindingResourceTypeSchema, envelope.detail, ['detail']);
   if (resources[0].type !== 'AWS_ECR_CONTAINER_IMAGE') {
-    return { ignored: `Inspector2 Finding for a ${describeValue(resources[0].type)} resource is not about an ECR image` };
+    return {
+      ignored: `Inspector2 Finding for a ${describeValue(resources[0].type)} resource is not about an ECR image`,
+    };
   }
   const d = parseWith(inspectorFindingSchema, envelope.detail, ['detail']);
   const image = d.resources[0].details.awsEcrContainerImage;
@@ -169,25 +186,36 @@ export function parseEvent(raw: unknown): NormalizedEvent | Ignored {
   const envelope = parseWith(envelopeSchema, raw, []);
   const handle = HANDLERS[`${envelope.source}/${envelope['detail-type']}`];
   if (!handle) {
-    return { ignored: `${envelope['detail-type']} events from ${envelope.source} are not handled by Harbormaster` };
+    return {
+      ignored: `${envelope['detail-type']} events from ${envelope.source} are not handled by Harbormaster`,
+    };
   }
   return handle(envelope);
 }
 
 /** Parses JSON text holding one EventBridge event; truncated or non-JSON text is an EventParseError. */
 export function parseEventJson(text: string): NormalizedEvent | Ignored {
-  if (typeof text !== 'string') throw new EventParseError('(event)', 'expected JSON text', { got: describeValue(text) });
+  if (typeof text !== 'string')
+    throw new EventParseError('(event)', 'expected JSON text', { got: describeValue(text) });
   if (Buffer.byteLength(text, 'utf8') > MAX_EVENT_BYTES) {
-    throw new EventParseError('(event)', `expected at most ${MAX_EVENT_BYTES} bytes of JSON (EventBridge events are at most 256 KB)`, {
-      got: `${Buffer.byteLength(text, 'utf8')} bytes`,
-    });
+    throw new EventParseError(
+      '(event)',
+      `expected at most ${MAX_EVENT_BYTES} bytes of JSON (EventBridge events are at most 256 KB)`,
+      {
+        got: `${Buffer.byteLength(text, 'utf8')} bytes`,
+      },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new EventParseError('(event)', `expected JSON text (${text.trim() === '' ? 'the input is empty' : why})`, { cause });
+    throw new EventParseError(
+      '(event)',
+      `expected JSON text (${text.trim() === '' ? 'the input is empty' : why})`,
+      { cause },
+    );
   }
   return parseEvent(value);
 }

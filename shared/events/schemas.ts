@@ -23,14 +23,18 @@ import {
 /** The EventBridge envelope (as delivered to a rule target, and as the SQS message body). */
 export const envelopeSchema = z.looseObject({
   version: z.string({ error: 'expected the EventBridge envelope version as a string' }),
-  id: z.string({ error: 'expected the event id as a string' }).min(1, { error: 'expected a non-empty event id' }),
+  id: z
+    .string({ error: 'expected the event id as a string' })
+    .min(1, { error: 'expected a non-empty event id' }),
   'detail-type': z.string({ error: 'expected the event detail-type as a string' }),
   source: z.string({ error: 'expected the event source as a string' }),
   account: accountId,
   time: isoTime,
   region,
   resources: z
-    .array(z.string({ error: 'expected a resource ARN string' }), { error: 'expected an array of resource ARNs' })
+    .array(z.string({ error: 'expected a resource ARN string' }), {
+      error: 'expected an array of resource ARNs',
+    })
     .max(MAX_TAGS, { error: `expected at most ${MAX_TAGS} resources` })
     .optional(),
   detail: z.record(z.string(), z.unknown(), { error: 'expected the event detail object' }),
@@ -97,7 +101,9 @@ export const inspectorFindingSchema = z.looseObject({
     {
       vulnerabilityId: z
         .string({ error: 'expected a vulnerability id such as CVE-2024-3094' })
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$/, { error: 'expected a vulnerability id such as CVE-2024-3094' }),
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$/, {
+          error: 'expected a vulnerability id such as CVE-2024-3094',
+        }),
       sourceUrl: z.string({ error: 'expected a URL string' }).optional(),
       vulnerablePackages: z
         .array(vulnerablePackageSchema, { error: 'expected an array of vulnerable packages' })

@@ -33,7 +33,12 @@ export function parseSemver(tag: string, prefix = ''): SemanticVersion | undefin
   if (!tag.startsWith(prefix)) return undefined;
   const m = SEMVER.exec(tag.slice(prefix.length));
   if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), ...(m[4] ? { prerelease: m[4] } : {}) };
+  return {
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    patch: Number(m[3]),
+    ...(m[4] ? { prerelease: m[4] } : {}),
+  };
 }
 
 function compareStable(a: SemanticVersion, b: SemanticVersion): number {
@@ -49,7 +54,11 @@ export function needsExistingTags(pushedTag: string, rules: readonly AutoTagRule
   });
 }
 
-function semverTags(rule: Extract<AutoTagRule, { type: 'semver' }>, pushedTag: string, existing: readonly string[]): string[] {
+function semverTags(
+  rule: Extract<AutoTagRule, { type: 'semver' }>,
+  pushedTag: string,
+  existing: readonly string[],
+): string[] {
   const version = parseSemver(pushedTag, rule.prefix);
   // Prereleases (1.4.2-rc.1) never move the floating tags.
   if (!version || version.prerelease !== undefined) return [];
@@ -76,7 +85,11 @@ function patternRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
-function patternTag(rule: Extract<AutoTagRule, { type: 'pattern' }>, pushedTag: string, digest: string): string[] {
+function patternTag(
+  rule: Extract<AutoTagRule, { type: 'pattern' }>,
+  pushedTag: string,
+  digest: string,
+): string[] {
   const m = patternRegExp(rule.match).exec(pushedTag);
   if (!m) return [];
   const digest12 = digest.replace(/^sha256:/, '').slice(0, 12);
@@ -96,7 +109,8 @@ export function tagsToAdd(input: TagsToAddInput): string[] {
   const existing = input.existingTags ?? [];
   const out: string[] = [];
   for (const rule of rules) {
-    const tags = rule.type === 'semver' ? semverTags(rule, pushedTag, existing) : patternTag(rule, pushedTag, digest);
+    const tags =
+      rule.type === 'semver' ? semverTags(rule, pushedTag, existing) : patternTag(rule, pushedTag, digest);
     for (const tag of tags) if (tag !== pushedTag && !out.includes(tag)) out.push(tag);
   }
   return out;

@@ -16,13 +16,20 @@ function idsOf(current: readonly (Finding | string)[]): string[] {
 }
 
 /** Compares the previous id set (undefined: never scanned, so everything is new) with the current findings. */
-export function diffFindings(previousIds: readonly string[] | undefined, current: readonly (Finding | string)[]): FindingsDiff {
+export function diffFindings(
+  previousIds: readonly string[] | undefined,
+  current: readonly (Finding | string)[],
+): FindingsDiff {
   const now = idsOf(current);
   const before = new Set(previousIds ?? []);
   const nowSet = new Set(now);
   const added = now.filter((id) => !before.has(id));
   const fixed = [...before].filter((id) => !nowSet.has(id)).sort();
-  return { new: added, fixed, changed: previousIds === undefined ? now.length > 0 : added.length > 0 || fixed.length > 0 };
+  return {
+    new: added,
+    fixed,
+    changed: previousIds === undefined ? now.length > 0 : added.length > 0 || fixed.length > 0,
+  };
 }
 
 /**

@@ -1,6 +1,12 @@
 export { findRepository, unmanagedReason } from './managed';
 export { decideVerdict, isAllowlistEntryActive, needsFindingDetails, type VerdictInput } from './verdict';
-export { needsExistingTags, parseSemver, tagsToAdd, type SemanticVersion, type TagsToAddInput } from './auto-tag';
+export {
+  needsExistingTags,
+  parseSemver,
+  tagsToAdd,
+  type SemanticVersion,
+  type TagsToAddInput,
+} from './auto-tag';
 export { diffFindings, findingSetHash, type FindingsDiff } from './findings-diff';
 export { promotionTags } from './promotion';
 export { quarantineTags } from './quarantine';

@@ -88,7 +88,8 @@ export interface ReplicatePlanAction {
   readonly tags: readonly string[];
 }
 
-export type Action = AuditPlanAction | TagPlanAction | UntagPlanAction | NotifyPlanAction | ReplicatePlanAction;
+export type Action =
+  AuditPlanAction | TagPlanAction | UntagPlanAction | NotifyPlanAction | ReplicatePlanAction;
 
 /** A plan: the actions in execution order, or why the event is ignored. */
 export type Plan = Action[] | Ignored;
@@ -115,7 +116,11 @@ export function planImageEvent(event: ImageEvent | ReplicationEvent, ctx: PlanCo
   switch (event.kind) {
     case 'image.pushed': {
       const actions: Action[] = [
-        { type: 'audit', action: 'pushed', detail: { tags: [...event.tags], ...(event.mediaType ? { mediaType: event.mediaType } : {}) } },
+        {
+          type: 'audit',
+          action: 'pushed',
+          detail: { tags: [...event.tags], ...(event.mediaType ? { mediaType: event.mediaType } : {}) },
+        },
       ];
       const tags = tagsToAdd({
         pushedTag: event.tags[0] ?? '',
@@ -130,10 +135,23 @@ export function planImageEvent(event: ImageEvent | ReplicationEvent, ctx: PlanCo
       return [{ type: 'audit', action: 'deleted', detail: { tags: [...event.tags] } }];
     case 'image.storage-class-changed':
       return [
-        { type: 'audit', action: 'storage-class-changed', detail: { tags: [...event.tags], ...(event.storageClass ? { storageClass: event.storageClass } : {}) } },
+        {
+          type: 'audit',
+          action: 'storage-class-changed',
+          detail: {
+            tags: [...event.tags],
+            ...(event.storageClass ? { storageClass: event.storageClass } : {}),
+          },
+        },
       ];
     case 'replication.completed':
-      return [{ type: 'audit', action: 'replicated', detail: { via: 'ecr-native-replication', result: event.result, tags: [...event.tags] } }];
+      return [
+        {
+          type: 'audit',
+          action: 'replicated',
+          detail: { via: 'ecr-native-replication', result: event.result, tags: [...event.tags] },
+        },
+      ];
   }
 }
 
@@ -143,7 +161,11 @@ function countsOf(findings: readonly Finding[]): SeverityCounts {
   return counts;
 }
 
-function topFindings(findings: readonly Finding[] | undefined, verdict: Verdict, threshold: SeverityThreshold): Finding[] {
+function topFindings(
+  findings: readonly Finding[] | undefined,
+  verdict: Verdict,
+  threshold: SeverityThreshold,
+): Finding[] {
   const excused = new Set(verdict.allowlisted.map((id) => id.toUpperCase()));
   return [...(findings ?? [])]
     .filter((f) => isAboveThreshold(f.severity, threshold) && !excused.has(f.id.toUpperCase()))
@@ -161,7 +183,11 @@ interface ChangeInfo {
 }
 
 /** A4: has this digest's finding set changed since the last alert? */
-function findingChange(findings: readonly Finding[] | undefined, counts: SeverityCounts, ctx: PlanContext): ChangeInfo {
+function findingChange(
+  findings: readonly Finding[] | undefined,
+  counts: SeverityCounts,
+  ctx: PlanContext,
+): ChangeInfo {
   if (findings !== undefined) {
     const diff = diffFindings(ctx.previousFindingIds, findings);
     const hash = findingSetHash(findings);
@@ -173,7 +199,13 @@ function findingChange(findings: readonly Finding[] | undefined, counts: Severit
   }
   // Counts only: the fingerprint is the counts themselves.
   const hash = findingSetHash(SEVERITY_ORDER.map((s) => `count:${s}=${counts[s]}`));
-  return { changed: ctx.previousFindingSetHash === undefined || ctx.previousFindingSetHash !== hash, newFindings: [], fixedFindings: [], hash, ids: [] };
+  return {
+    changed: ctx.previousFindingSetHash === undefined || ctx.previousFindingSetHash !== hash,
+    newFindings: [],
+    fixedFindings: [],
+    hash,
+    ids: [],
+  };
 }
 
 /** Scan results: ECR Image Scan and Inspector2 Scan (scan.completed), and Inspector2 Finding (finding.updated). */
@@ -195,7 +227,11 @@ export function planScanEvent(event: ScanEvent | FindingEvent, ctx: PlanContext)
     actions.push({
       type: 'audit',
       action: 'scanned',
-      detail: { scanner: event.scanner, severityCounts: counts, ...(uncounted > 0 ? { uncountedFindings: uncounted } : {}) },
+      detail: {
+        scanner: event.scanner,
+        severityCounts: counts,
+        ...(uncounted > 0 ? { uncountedFindings: uncounted } : {}),
+      },
     });
   } else {
     // One finding changed (continuous re-scan). With the image's full finding list the verdict is
@@ -207,11 +243,22 @@ export function planScanEvent(event: ScanEvent | FindingEvent, ctx: PlanContext)
     actions.push({
       type: 'audit',
       action: 'scanned',
-      detail: { scanner: event.scanner, finding: event.finding.id, severity: event.finding.severity, status: event.status },
+      detail: {
+        scanner: event.scanner,
+        finding: event.finding.id,
+        severity: event.finding.severity,
+        status: event.status,
+      },
     });
   }
 
-  const verdict = decideVerdict({ counts, ...(findings ? { findings } : {}), uncountedFindings: uncounted, policy, now: ctx.now });
+  const verdict = decideVerdict({
+    counts,
+    ...(findings ? { findings } : {}),
+    uncountedFindings: uncounted,
+    policy,
+    now: ctx.now,
+  });
   const change = findingChange(findings, counts, ctx);
   actions.push({
     type: 'audit',
@@ -230,7 +277,8 @@ export function planScanEvent(event: ScanEvent | FindingEvent, ctx: PlanContext)
 
   if (verdict.result === 'fail') {
     const removed = quarantineTags(repository, event.tags);
-    if (removed.length > 0) actions.push({ type: 'untag', reason: 'quarantine', tags: removed, audit: 'quarantined' });
+    if (removed.length > 0)
+      actions.push({ type: 'untag', reason: 'quarantine', tags: removed, audit: 'quarantined' });
     if (change.changed || !ctx.config.notifications.newFindingsOnly) {
       actions.push({
         type: 'notify',
@@ -254,14 +302,27 @@ export function planScanEvent(event: ScanEvent | FindingEvent, ctx: PlanContext)
 
   if (!canPromote) return actions;
   const promoted = promotionTags(repository, event.tags);
-  if (promoted.length > 0) actions.push({ type: 'tag', reason: 'promotion', tags: promoted, audit: 'promoted' });
-  for (const target of replicationTargets(ctx.config, repository.name, [...event.tags, ...promoted], verdict)) {
-    actions.push({ type: 'replicate', rule: target.rule, destinations: target.destinations, tags: target.tags });
+  if (promoted.length > 0)
+    actions.push({ type: 'tag', reason: 'promotion', tags: promoted, audit: 'promoted' });
+  for (const target of replicationTargets(
+    ctx.config,
+    repository.name,
+    [...event.tags, ...promoted],
+    verdict,
+  )) {
+    actions.push({
+      type: 'replicate',
+      rule: target.rule,
+      destinations: target.destinations,
+      tags: target.tags,
+    });
   }
   return actions;
 }
 
 /** Plans any normalized event (dispatches on kind). */
 export function planEvent(event: NormalizedEvent, ctx: PlanContext): Plan {
-  return event.kind === 'scan.completed' || event.kind === 'finding.updated' ? planScanEvent(event, ctx) : planImageEvent(event, ctx);
+  return event.kind === 'scan.completed' || event.kind === 'finding.updated'
+    ? planScanEvent(event, ctx)
+    : planImageEvent(event, ctx);
 }

@@ -14,7 +14,9 @@ export interface ReplicationTarget {
 /** True when the verdict lets `rule` copy the image: it passed, and nothing it carries is above the rule's maxSeverity. */
 export function verdictAllows(rule: GatedReplicationRule, verdict: Verdict): boolean {
   if (verdict.result !== 'pass') return false;
-  return verdict.highestSeverity === undefined || !isAboveThreshold(verdict.highestSeverity, rule.maxSeverity);
+  return (
+    verdict.highestSeverity === undefined || !isAboveThreshold(verdict.highestSeverity, rule.maxSeverity)
+  );
 }
 
 /**

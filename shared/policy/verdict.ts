@@ -101,14 +101,17 @@ export function decideVerdict(input: VerdictInput): Verdict {
   }
 
   const blockingCounts = emptyCounts();
-  for (const s of SEVERITY_ORDER) if (isAboveThreshold(s, policy.maxSeverity)) blockingCounts[s] = effective[s];
+  for (const s of SEVERITY_ORDER)
+    if (isAboveThreshold(s, policy.maxSeverity)) blockingCounts[s] = effective[s];
   const failed = SEVERITY_ORDER.some((s) => blockingCounts[s] > 0);
   const highestSeverity = highestOf(effective);
   const allowlisted = [...excusedIds].sort();
 
   const allowText = allowlisted.length > 0 ? `; allowlisted: ${allowlisted.join(', ')}` : '';
   const above =
-    policy.maxSeverity === 'NONE' ? '(threshold NONE tolerates no finding)' : `above threshold ${policy.maxSeverity}`;
+    policy.maxSeverity === 'NONE'
+      ? '(threshold NONE tolerates no finding)'
+      : `above threshold ${policy.maxSeverity}`;
   const reason = failed
     ? `fail: ${formatCounts(blockingCounts)} ${above}${uncountedNote}${allowText}`
     : policy.maxSeverity === 'NONE'

@@ -80,7 +80,11 @@ function readText(file: string, flag: string): string {
   try {
     return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new CliError(`${flag}: cannot read ${file}: ${(cause as Error).message.split('\n')[0]}`, undefined, { cause });
+    throw new CliError(
+      `${flag}: cannot read ${file}: ${(cause as Error).message.split('\n')[0]}`,
+      undefined,
+      { cause },
+    );
   }
 }
 
@@ -90,7 +94,11 @@ function readFindings(file: string): Finding[] {
     value = JSON.parse(readText(file, '--findings'));
   } catch (cause) {
     if (cause instanceof CliError) throw cause;
-    throw new CliError(`--findings: ${file} is not valid JSON: ${(cause as Error).message.split('\n')[0]}`, undefined, { cause });
+    throw new CliError(
+      `--findings: ${file} is not valid JSON: ${(cause as Error).message.split('\n')[0]}`,
+      undefined,
+      { cause },
+    );
   }
   const parsed = findingsFileSchema.safeParse(value);
   if (!parsed.success) {
@@ -98,13 +106,17 @@ function readFindings(file: string): Finding[] {
     const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     throw new CliError(`--findings ${file}${where}: ${issue.message}`);
   }
-  return parsed.data.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as unknown as Finding);
+  return parsed.data.map(
+    (f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as unknown as Finding,
+  );
 }
 
 function parseNow(value: string): Date {
   const time = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
-    throw new CliError(`--now: expected an ISO-8601 time such as 2026-11-23T00:00:00Z, got ${JSON.stringify(value)}`);
+    throw new CliError(
+      `--now: expected an ISO-8601 time such as 2026-11-23T00:00:00Z, got ${JSON.stringify(value)}`,
+    );
   }
   return new Date(time);
 }
@@ -124,7 +136,8 @@ export function simulate(options: SimulateOptions): SimulateOutput {
   try {
     parsed = parseEventJson(text);
   } catch (error) {
-    if (error instanceof EventParseError) throw new CliError(`${options.event}: ${error.message}`, undefined, { cause: error });
+    if (error instanceof EventParseError)
+      throw new CliError(`${options.event}: ${error.message}`, undefined, { cause: error });
     throw error;
   }
   // An ignored event type needs no config; everything else is planned against it.
@@ -168,11 +181,25 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('Print what the automation would do for one EventBridge event (no AWS calls).')
-    .requiredOption('--event <file>', 'an EventBridge event as delivered (the full envelope), JSON; "-" reads stdin')
+    .requiredOption(
+      '--event <file>',
+      'an EventBridge event as delivered (the full envelope), JSON; "-" reads stdin',
+    )
     .option('--config <file>', 'Harbormaster config file', DEFAULT_CONFIG_PATH)
-    .addOption(new Option('--now <time>', 'evaluate allowlist expiry at this ISO-8601 time (default: the current time)'))
-    .option('--existing-tags <tags>', 'comma-separated tags already in the repository, for the semver cascade and latest')
-    .option('--findings <file>', 'JSON array of findings [{id, severity, packageName?, installedVersion?, fixedVersion?}] as if fetched')
+    .addOption(
+      new Option(
+        '--now <time>',
+        'evaluate allowlist expiry at this ISO-8601 time (default: the current time)',
+      ),
+    )
+    .option(
+      '--existing-tags <tags>',
+      'comma-separated tags already in the repository, for the semver cascade and latest',
+    )
+    .option(
+      '--findings <file>',
+      'JSON array of findings [{id, severity, packageName?, installedVersion?, fixedVersion?}] as if fetched',
+    )
     .addHelpText('after', EXAMPLE)
     .action((options: SimulateOptions) => {
       const output = simulate(options);

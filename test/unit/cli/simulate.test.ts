@@ -58,7 +58,14 @@ const BASE_KEYS = ['kind', 'account', 'region', 'repository', 'digest', 'tags', 
 describe('harbormaster simulate (in process)', () => {
   it('prints one JSON document with the event fields and the planned actions', async () => {
     // Act
-    const { code, stdout, stderr } = await simulate('--event', ev('ecr-image-push'), '--config', CONFIG, '--now', NOW);
+    const { code, stdout, stderr } = await simulate(
+      '--event',
+      ev('ecr-image-push'),
+      '--config',
+      CONFIG,
+      '--now',
+      NOW,
+    );
     // Assess
     expect(code).toBe(0);
     expect(stderr).toBe('');
@@ -73,7 +80,11 @@ describe('harbormaster simulate (in process)', () => {
         time: '2026-11-20T09:15:02Z',
       },
       actions: [
-        { type: 'audit', action: 'pushed', detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
+        {
+          type: 'audit',
+          action: 'pushed',
+          detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        },
         { type: 'tag', reason: 'auto-tag', tags: ['v1.4', 'v1', 'latest'], audit: 'tagged' },
       ],
     });
@@ -102,18 +113,47 @@ describe('harbormaster simulate (in process)', () => {
     const { event } = JSON.parse(stdout);
     expect(event.repository).toBe('platform/base-images/node');
     expect(event.scanner).toBe('enhanced');
-    expect(event.severityCounts).toEqual({ UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 4, HIGH: 1, CRITICAL: 0 });
+    expect(event.severityCounts).toEqual({
+      UNDEFINED: 0,
+      INFORMATIONAL: 0,
+      LOW: 0,
+      MEDIUM: 4,
+      HIGH: 1,
+      CRITICAL: 0,
+    });
   });
 
   it('failing scan: quarantine and alert actions', async () => {
-    const { stdout } = await simulate('--event', ev('ecr-image-scan-basic'), '--config', CONFIG, '--now', NOW);
+    const { stdout } = await simulate(
+      '--event',
+      ev('ecr-image-scan-basic'),
+      '--config',
+      CONFIG,
+      '--now',
+      NOW,
+    );
     const types = JSON.parse(stdout).actions.map((a: { type: string }) => a.type);
     expect(types).toEqual(['audit', 'audit', 'untag', 'notify']);
   });
 
   it('--findings lets the allowlist apply, as the function does after fetching details', async () => {
-    const findings = writeTmp('findings.json', JSON.stringify([{ id: 'CVE-2023-45853', severity: 'HIGH' }, { id: 'CVE-2023-45853', severity: 'HIGH' }]));
-    const { code, stdout } = await simulate('--event', ev('ecr-image-scan-basic'), '--config', CONFIG, '--now', NOW, '--findings', findings);
+    const findings = writeTmp(
+      'findings.json',
+      JSON.stringify([
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+      ]),
+    );
+    const { code, stdout } = await simulate(
+      '--event',
+      ev('ecr-image-scan-basic'),
+      '--config',
+      CONFIG,
+      '--now',
+      NOW,
+      '--findings',
+      findings,
+    );
     const { actions } = JSON.parse(stdout);
     expect(code).toBe(0);
     expect(actions.map((a: { type: string }) => a.type)).toEqual(['audit', 'audit', 'tag', 'replicate']);
@@ -121,14 +161,41 @@ describe('harbormaster simulate (in process)', () => {
   });
 
   it('--now after the allowlist expiry makes the same scan fail', async () => {
-    const findings = writeTmp('findings2.json', JSON.stringify([{ id: 'CVE-2023-45853', severity: 'HIGH' }, { id: 'CVE-2023-45853', severity: 'HIGH' }]));
-    const { stdout } = await simulate('--event', ev('ecr-image-scan-basic'), '--config', CONFIG, '--now', '2027-04-01T00:00:00Z', '--findings', findings);
+    const findings = writeTmp(
+      'findings2.json',
+      JSON.stringify([
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+      ]),
+    );
+    const { stdout } = await simulate(
+      '--event',
+      ev('ecr-image-scan-basic'),
+      '--config',
+      CONFIG,
+      '--now',
+      '2027-04-01T00:00:00Z',
+      '--findings',
+      findings,
+    );
     expect(JSON.parse(stdout).actions[1].detail.result).toBe('fail');
   });
 
   it('--existing-tags holds latest back when a higher version exists', async () => {
-    const { stdout } = await simulate('--event', ev('ecr-image-push'), '--config', CONFIG, '--existing-tags', 'v2.0.0, v1.4.1');
-    expect(JSON.parse(stdout).actions[1]).toEqual({ type: 'tag', reason: 'auto-tag', tags: ['v1.4', 'v1'], audit: 'tagged' });
+    const { stdout } = await simulate(
+      '--event',
+      ev('ecr-image-push'),
+      '--config',
+      CONFIG,
+      '--existing-tags',
+      'v2.0.0, v1.4.1',
+    );
+    expect(JSON.parse(stdout).actions[1]).toEqual({
+      type: 'tag',
+      reason: 'auto-tag',
+      tags: ['v1.4', 'v1'],
+      audit: 'tagged',
+    });
   });
 
   it('unmanaged repository: exit 0, no actions, the reason', async () => {
@@ -143,7 +210,10 @@ describe('harbormaster simulate (in process)', () => {
   it.each([
     ['ecr-image-push-failed', 'ECR Image Action "PUSH" with result FAILED changed nothing'],
     ['ecr-image-scan-failed', 'ECR Image Scan with scan-status "FAILED" has no findings to judge'],
-    ['ecr-pull-through-cache', 'ECR Pull Through Cache Action events from aws.ecr are not handled by Harbormaster'],
+    [
+      'ecr-pull-through-cache',
+      'ECR Pull Through Cache Action events from aws.ecr are not handled by Harbormaster',
+    ],
   ])('ignored event type %s: exit 0, event null, the reason', async (name, reason) => {
     const { code, stdout } = await simulate('--event', ev(name), '--config', CONFIG);
     expect(code).toBe(0);
@@ -152,8 +222,16 @@ describe('harbormaster simulate (in process)', () => {
 
   describe('malformed input: exit 2 and one stderr line naming the field', () => {
     it.each<[string, () => string, RegExp]>([
-      ['truncated JSON', () => writeTmp('trunc.json', readFileSync(ev('ecr-image-push'), 'utf8').slice(0, 100)), /: \(event\): expected JSON text \(.+\)$/],
-      ['not an envelope', () => writeTmp('array.json', '[1,2]'), /: \(event\): expected an EventBridge event object, got an array of 2$/],
+      [
+        'truncated JSON',
+        () => writeTmp('trunc.json', readFileSync(ev('ecr-image-push'), 'utf8').slice(0, 100)),
+        /: \(event\): expected JSON text \(.+\)$/,
+      ],
+      [
+        'not an envelope',
+        () => writeTmp('array.json', '[1,2]'),
+        /: \(event\): expected an EventBridge event object, got an array of 2$/,
+      ],
       [
         'a missing digest',
         () => {
@@ -172,7 +250,11 @@ describe('harbormaster simulate (in process)', () => {
         },
         /: detail\.finding-severity-counts\.BAD: expected a severity name/,
       ],
-      ['a missing file', () => join(tmp, 'nope.json'), /^harbormaster: --event: cannot read .*nope\.json: ENOENT/],
+      [
+        'a missing file',
+        () => join(tmp, 'nope.json'),
+        /^harbormaster: --event: cannot read .*nope\.json: ENOENT/,
+      ],
     ])('%s', async (_name, makeFile, pattern) => {
       // Prepare
       const file = makeFile();
@@ -187,16 +269,34 @@ describe('harbormaster simulate (in process)', () => {
     });
 
     it('a bad --now', async () => {
-      const { code, stderr } = await simulate('--event', ev('ecr-image-push'), '--config', CONFIG, '--now', 'yesterday');
+      const { code, stderr } = await simulate(
+        '--event',
+        ev('ecr-image-push'),
+        '--config',
+        CONFIG,
+        '--now',
+        'yesterday',
+      );
       expect(code).toBe(2);
-      expect(stderr).toBe('harbormaster: --now: expected an ISO-8601 time such as 2026-11-23T00:00:00Z, got "yesterday"\n');
+      expect(stderr).toBe(
+        'harbormaster: --now: expected an ISO-8601 time such as 2026-11-23T00:00:00Z, got "yesterday"\n',
+      );
     });
 
     it('a bad --findings file', async () => {
       const findings = writeTmp('badfindings.json', JSON.stringify([{ id: 'CVE-1', severity: 'SEVERE' }]));
-      const { code, stderr } = await simulate('--event', ev('ecr-image-scan-basic'), '--config', CONFIG, '--findings', findings);
+      const { code, stderr } = await simulate(
+        '--event',
+        ev('ecr-image-scan-basic'),
+        '--config',
+        CONFIG,
+        '--findings',
+        findings,
+      );
       expect(code).toBe(2);
-      expect(stderr).toMatch(/^harbormaster: --findings .*badfindings\.json\[0\]\.severity: expected a severity/);
+      expect(stderr).toMatch(
+        /^harbormaster: --findings .*badfindings\.json\[0\]\.severity: expected a severity/,
+      );
     });
   });
 

@@ -3,8 +3,12 @@ import { join } from 'node:path';
 
 export const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures', 'events');
 
+/** A raw event as tests mutate it: deliberately untyped, so a test can break any field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw events are mutated freely to build bad input
+export type RawEvent = any;
+
 /** A fixture event as a fresh object (tests may mutate it). */
-export function fixture(name: string): Record<string, any> {
+export function fixture(name: string): RawEvent {
   return JSON.parse(readFileSync(join(FIXTURES_DIR, `${name}.json`), 'utf8'));
 }
 

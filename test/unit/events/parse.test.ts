@@ -1,7 +1,21 @@
 import { readdirSync } from 'node:fs';
-import { EventParseError, MAX_TAGS, parseEvent, parseEventJson, parseSqsRecordBody } from '../../../shared/events';
+import {
+  EventParseError,
+  MAX_TAGS,
+  parseEvent,
+  parseEventJson,
+  parseSqsRecordBody,
+} from '../../../shared/events';
 import type { NormalizedEvent } from '../../../shared/domain/types';
-import { DIGEST_API, DIGEST_NODE, DIGEST_WORKER, FIXTURES_DIR, fixture, fixtureText } from './fixtures';
+import {
+  DIGEST_API,
+  DIGEST_NODE,
+  DIGEST_WORKER,
+  FIXTURES_DIR,
+  fixture,
+  fixtureText,
+  type RawEvent,
+} from './fixtures';
 
 const zero = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 const common = { account: '111122223333', region: 'eu-west-1' };
@@ -142,7 +156,9 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     time: '2026-11-20T09:16:02Z',
     result: 'FAILED',
   },
-  'ecr-pull-through-cache': { ignored: 'ECR Pull Through Cache Action events from aws.ecr are not handled by Harbormaster' },
+  'ecr-pull-through-cache': {
+    ignored: 'ECR Pull Through Cache Action events from aws.ecr are not handled by Harbormaster',
+  },
 };
 
 /** Expects `fn` to throw an EventParseError with exactly `message`. */
@@ -207,7 +223,10 @@ describe('parseEvent: shapes AWS may send', () => {
   it('excludes TOTAL from the counts and never reports negative uncounted findings', () => {
     const event = fixture('inspector2-scan');
     event.detail['finding-severity-counts'] = { CRITICAL: 2, HIGH: 0, MEDIUM: 0, TOTAL: 1 };
-    expect(parseEvent(event)).toMatchObject({ severityCounts: { ...zero, CRITICAL: 2 }, uncountedFindings: 0 });
+    expect(parseEvent(event)).toMatchObject({
+      severityCounts: { ...zero, CRITICAL: 2 },
+      uncountedFindings: 0,
+    });
   });
 
   it('accepts a plain repository name where Inspector2 Scan usually has an ARN', () => {
@@ -242,9 +261,24 @@ describe('parseEvent: shapes AWS may send', () => {
   });
 
   it.each([
-    ['an Inspector2 Scan that is not the initial scan', 'inspector2-scan', (e: any) => (e.detail['scan-status'] = 'RESCAN'), 'Inspector2 Scan with scan-status "RESCAN" is not a completed image scan'],
-    ['an Inspector2 Finding about an EC2 instance', 'inspector2-finding', (e: any) => (e.detail.resources[0].type = 'AWS_EC2_INSTANCE'), 'Inspector2 Finding for a "AWS_EC2_INSTANCE" resource is not about an ECR image'],
-    ['an unknown ECR action-type', 'ecr-image-push', (e: any) => (e.detail['action-type'] = 'TAG_COPY'), 'ECR Image Action with action-type "TAG_COPY" is not handled'],
+    [
+      'an Inspector2 Scan that is not the initial scan',
+      'inspector2-scan',
+      (e: RawEvent) => (e.detail['scan-status'] = 'RESCAN'),
+      'Inspector2 Scan with scan-status "RESCAN" is not a completed image scan',
+    ],
+    [
+      'an Inspector2 Finding about an EC2 instance',
+      'inspector2-finding',
+      (e: RawEvent) => (e.detail.resources[0].type = 'AWS_EC2_INSTANCE'),
+      'Inspector2 Finding for a "AWS_EC2_INSTANCE" resource is not about an ECR image',
+    ],
+    [
+      'an unknown ECR action-type',
+      'ecr-image-push',
+      (e: RawEvent) => (e.detail['action-type'] = 'TAG_COPY'),
+      'ECR Image Action with action-type "TAG_COPY" is not handled',
+    ],
   ])('ignores %s', (_name, file, mutate, reason) => {
     const event = fixture(file);
     mutate(event);
@@ -253,29 +287,140 @@ describe('parseEvent: shapes AWS may send', () => {
 });
 
 describe('parseEvent: bad input names the field', () => {
-  it.each<[string, string, (e: any) => void, string]>([
-    ['a numeric digest', 'ecr-image-push', (e) => (e.detail['image-digest'] = 42), 'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got 42'],
-    ['a missing digest', 'ecr-image-push', (e) => delete e.detail['image-digest'], 'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), but it is missing'],
-    ['a short digest (like the one in the ECR docs sample)', 'ecr-image-push', (e) => (e.detail['image-digest'] = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234'), 'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"'],
-    ['a scan digest of the wrong type', 'inspector2-scan', (e) => (e.detail['image-digest'] = ['sha256:x']), 'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got an array of 1'],
-    ['an ARN where ECR puts a name', 'ecr-image-push', (e) => (e.detail['repository-name'] = 'arn:aws:ecr:eu-west-1:111122223333:repository/payments/api'), 'detail.repository-name: expected a repository name, not an ARN, got "arn:aws:ecr:eu-west-1:111122223333:repository/payments/api"'],
-    ['an ARN that is not an ECR repository', 'inspector2-scan', (e) => (e.detail['repository-name'] = 'arn:aws:s3:::bucket/key'), 'detail.repository-name: expected an ECR repository ARN such as arn:aws:ecr:us-east-1:123456789012:repository/my-repo, got "arn:aws:s3:::bucket/key"'],
-    ['an uppercase repository name', 'ecr-image-delete', (e) => (e.detail['repository-name'] = 'Payments/API'), 'detail.repository-name: expected an ECR repository name (lowercase [a-z0-9] components separated by ".", "_", "-" or "/"), got "Payments/API"'],
-    ['thousands of tags', 'ecr-image-scan-basic', (e) => (e.detail['image-tags'] = Array.from({ length: 5000 }, (_, i) => `t${i}`)), 'detail.image-tags: expected at most 1000 image tags, got an array of 5000'],
-    ['a tag that is not a string', 'ecr-image-scan-basic', (e) => (e.detail['image-tags'] = ['v1', 7]), 'detail.image-tags[1]: expected an image tag, got 7'],
-    ['a tag with a space', 'ecr-image-push', (e) => (e.detail['image-tag'] = 'v1 beta'), 'detail.image-tag: expected an image tag of [A-Za-z0-9._-], at most 300 characters, got "v1 beta"'],
-    ['an unknown severity name', 'ecr-image-scan-basic', (e) => (e.detail['finding-severity-counts'] = { HIGH: 1, SEVERE: 2 }), 'detail.finding-severity-counts.SEVERE: expected a severity name (one of UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED, TOTAL), got "SEVERE"'],
-    ['a negative count', 'inspector2-scan', (e) => (e.detail['finding-severity-counts'] = { HIGH: -1 }), 'detail.finding-severity-counts.HIGH: expected a non-negative integer count, got -1'],
-    ['a count as a string', 'ecr-image-scan-basic', (e) => (e.detail['finding-severity-counts'] = { HIGH: '2' }), 'detail.finding-severity-counts.HIGH: expected a non-negative integer count, got "2"'],
-    ['an unknown finding severity', 'inspector2-finding', (e) => (e.detail.severity = 'SEVERE'), 'detail.severity: expected a severity (UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED), got "SEVERE"'],
-    ['a finding without its image digest', 'inspector2-finding', (e) => delete e.detail.resources[0].details.awsEcrContainerImage.imageHash, 'detail.resources[0].details.awsEcrContainerImage.imageHash: expected a sha256 digest (sha256: and 64 hex characters), but it is missing'],
-    ['a finding without vulnerability details', 'inspector2-finding', (e) => delete e.detail.packageVulnerabilityDetails, 'detail.packageVulnerabilityDetails: expected packageVulnerabilityDetails for a package vulnerability finding, but it is missing'],
-    ['a replication result that is not SUCCESS or FAILED', 'ecr-replication-success', (e) => (e.detail.result = 'PARTIAL'), 'detail.result: expected result SUCCESS or FAILED, got "PARTIAL"'],
-    ['a numeric account', 'ecr-image-push', (e) => (e.account = 111122223333), 'account: expected a 12-digit AWS account id, got 111122223333'],
-    ['a time that is not ISO-8601', 'ecr-image-push', (e) => (e.time = 'Nov 20, 2026'), 'time: expected an ISO-8601 time such as 2026-11-23T01:54:34Z, got "Nov 20, 2026"'],
-    ['a missing detail', 'ecr-image-push', (e) => delete e.detail, 'detail: expected the event detail object, but it is missing'],
-    ['a missing id', 'ecr-image-push', (e) => delete e.id, 'id: expected the event id as a string, but it is missing'],
-    ['a scan-status of the wrong type', 'ecr-image-scan-basic', (e) => (e.detail['scan-status'] = 1), 'detail.scan-status: expected scan-status as a string, got 1'],
+  it.each<[string, string, (e: RawEvent) => void, string]>([
+    [
+      'a numeric digest',
+      'ecr-image-push',
+      (e) => (e.detail['image-digest'] = 42),
+      'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got 42',
+    ],
+    [
+      'a missing digest',
+      'ecr-image-push',
+      (e) => delete e.detail['image-digest'],
+      'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), but it is missing',
+    ],
+    [
+      'a short digest (like the one in the ECR docs sample)',
+      'ecr-image-push',
+      (e) =>
+        (e.detail['image-digest'] = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234'),
+      'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"',
+    ],
+    [
+      'a scan digest of the wrong type',
+      'inspector2-scan',
+      (e) => (e.detail['image-digest'] = ['sha256:x']),
+      'detail.image-digest: expected a sha256 digest (sha256: and 64 hex characters), got an array of 1',
+    ],
+    [
+      'an ARN where ECR puts a name',
+      'ecr-image-push',
+      (e) => (e.detail['repository-name'] = 'arn:aws:ecr:eu-west-1:111122223333:repository/payments/api'),
+      'detail.repository-name: expected a repository name, not an ARN, got "arn:aws:ecr:eu-west-1:111122223333:repository/payments/api"',
+    ],
+    [
+      'an ARN that is not an ECR repository',
+      'inspector2-scan',
+      (e) => (e.detail['repository-name'] = 'arn:aws:s3:::bucket/key'),
+      'detail.repository-name: expected an ECR repository ARN such as arn:aws:ecr:us-east-1:123456789012:repository/my-repo, got "arn:aws:s3:::bucket/key"',
+    ],
+    [
+      'an uppercase repository name',
+      'ecr-image-delete',
+      (e) => (e.detail['repository-name'] = 'Payments/API'),
+      'detail.repository-name: expected an ECR repository name (lowercase [a-z0-9] components separated by ".", "_", "-" or "/"), got "Payments/API"',
+    ],
+    [
+      'thousands of tags',
+      'ecr-image-scan-basic',
+      (e) => (e.detail['image-tags'] = Array.from({ length: 5000 }, (_, i) => `t${i}`)),
+      'detail.image-tags: expected at most 1000 image tags, got an array of 5000',
+    ],
+    [
+      'a tag that is not a string',
+      'ecr-image-scan-basic',
+      (e) => (e.detail['image-tags'] = ['v1', 7]),
+      'detail.image-tags[1]: expected an image tag, got 7',
+    ],
+    [
+      'a tag with a space',
+      'ecr-image-push',
+      (e) => (e.detail['image-tag'] = 'v1 beta'),
+      'detail.image-tag: expected an image tag of [A-Za-z0-9._-], at most 300 characters, got "v1 beta"',
+    ],
+    [
+      'an unknown severity name',
+      'ecr-image-scan-basic',
+      (e) => (e.detail['finding-severity-counts'] = { HIGH: 1, SEVERE: 2 }),
+      'detail.finding-severity-counts.SEVERE: expected a severity name (one of UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED, TOTAL), got "SEVERE"',
+    ],
+    [
+      'a negative count',
+      'inspector2-scan',
+      (e) => (e.detail['finding-severity-counts'] = { HIGH: -1 }),
+      'detail.finding-severity-counts.HIGH: expected a non-negative integer count, got -1',
+    ],
+    [
+      'a count as a string',
+      'ecr-image-scan-basic',
+      (e) => (e.detail['finding-severity-counts'] = { HIGH: '2' }),
+      'detail.finding-severity-counts.HIGH: expected a non-negative integer count, got "2"',
+    ],
+    [
+      'an unknown finding severity',
+      'inspector2-finding',
+      (e) => (e.detail.severity = 'SEVERE'),
+      'detail.severity: expected a severity (UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED), got "SEVERE"',
+    ],
+    [
+      'a finding without its image digest',
+      'inspector2-finding',
+      (e) => delete e.detail.resources[0].details.awsEcrContainerImage.imageHash,
+      'detail.resources[0].details.awsEcrContainerImage.imageHash: expected a sha256 digest (sha256: and 64 hex characters), but it is missing',
+    ],
+    [
+      'a finding without vulnerability details',
+      'inspector2-finding',
+      (e) => delete e.detail.packageVulnerabilityDetails,
+      'detail.packageVulnerabilityDetails: expected packageVulnerabilityDetails for a package vulnerability finding, but it is missing',
+    ],
+    [
+      'a replication result that is not SUCCESS or FAILED',
+      'ecr-replication-success',
+      (e) => (e.detail.result = 'PARTIAL'),
+      'detail.result: expected result SUCCESS or FAILED, got "PARTIAL"',
+    ],
+    [
+      'a numeric account',
+      'ecr-image-push',
+      (e) => (e.account = 111122223333),
+      'account: expected a 12-digit AWS account id, got 111122223333',
+    ],
+    [
+      'a time that is not ISO-8601',
+      'ecr-image-push',
+      (e) => (e.time = 'Nov 20, 2026'),
+      'time: expected an ISO-8601 time such as 2026-11-23T01:54:34Z, got "Nov 20, 2026"',
+    ],
+    [
+      'a missing detail',
+      'ecr-image-push',
+      (e) => delete e.detail,
+      'detail: expected the event detail object, but it is missing',
+    ],
+    [
+      'a missing id',
+      'ecr-image-push',
+      (e) => delete e.id,
+      'id: expected the event id as a string, but it is missing',
+    ],
+    [
+      'a scan-status of the wrong type',
+      'ecr-image-scan-basic',
+      (e) => (e.detail['scan-status'] = 1),
+      'detail.scan-status: expected scan-status as a string, got 1',
+    ],
   ])('rejects %s', (_name, file, mutate, message) => {
     // Prepare
     const event = fixture(file);
@@ -286,12 +431,15 @@ describe('parseEvent: bad input names the field', () => {
 
   it.each([
     ['null', null, '(event): expected an EventBridge event object, got null'],
-    ['an array', [fixture('ecr-image-push')], '(event): expected an EventBridge event object, got an array of 1'],
+    [
+      'an array',
+      [fixture('ecr-image-push')],
+      '(event): expected an EventBridge event object, got an array of 1',
+    ],
     ['a string', 'ECR Image Action', '(event): expected an EventBridge event object, got "ECR Image Action"'],
   ])('rejects %s instead of an envelope', (_name, raw, message) => {
     expectParseError(() => parseEvent(raw), message);
   });
-
 });
 
 describe('parseEventJson', () => {

@@ -2,7 +2,12 @@ import { diffFindings, findingSetHash } from '../../../shared/policy/findings-di
 
 describe('diffFindings', () => {
   it('first scan: everything is new', () => {
-    expect(diffFindings(undefined, [{ id: 'CVE-2', severity: 'HIGH' }, { id: 'CVE-1', severity: 'LOW' }])).toEqual({
+    expect(
+      diffFindings(undefined, [
+        { id: 'CVE-2', severity: 'HIGH' },
+        { id: 'CVE-1', severity: 'LOW' },
+      ]),
+    ).toEqual({
       new: ['CVE-1', 'CVE-2'],
       fixed: [],
       changed: true,
@@ -14,11 +19,23 @@ describe('diffFindings', () => {
   });
 
   it('a re-scan with the same set is unchanged, whatever the order or duplicates', () => {
-    expect(diffFindings(['CVE-1', 'CVE-2'], ['CVE-2', 'CVE-1', 'CVE-1'])).toEqual({ new: [], fixed: [], changed: false });
+    expect(diffFindings(['CVE-1', 'CVE-2'], ['CVE-2', 'CVE-1', 'CVE-1'])).toEqual({
+      new: [],
+      fixed: [],
+      changed: false,
+    });
   });
 
   it('lists new and fixed ids', () => {
-    expect(diffFindings(['CVE-1', 'CVE-2'], [{ id: 'CVE-2', severity: 'HIGH' }, { id: 'CVE-3', severity: 'CRITICAL' }])).toEqual({
+    expect(
+      diffFindings(
+        ['CVE-1', 'CVE-2'],
+        [
+          { id: 'CVE-2', severity: 'HIGH' },
+          { id: 'CVE-3', severity: 'CRITICAL' },
+        ],
+      ),
+    ).toEqual({
       new: ['CVE-3'],
       fixed: ['CVE-1'],
       changed: true,
@@ -32,7 +49,9 @@ describe('diffFindings', () => {
 
 describe('findingSetHash', () => {
   it('is stable across order and duplicates', () => {
-    expect(findingSetHash(['CVE-2', 'CVE-1'])).toBe(findingSetHash([{ id: 'CVE-1', severity: 'LOW' }, 'CVE-2', 'CVE-2']));
+    expect(findingSetHash(['CVE-2', 'CVE-1'])).toBe(
+      findingSetHash([{ id: 'CVE-1', severity: 'LOW' }, 'CVE-2', 'CVE-2']),
+    );
   });
 
   it('differs when the set differs', () => {

@@ -1,8 +1,20 @@
-import type { Finding, FindingEvent, ImageEvent, NormalizedEvent, ScanEvent } from '../../../shared/domain/types';
+import type {
+  Finding,
+  FindingEvent,
+  ImageEvent,
+  NormalizedEvent,
+  ScanEvent,
+} from '../../../shared/domain/types';
 import { parseEvent } from '../../../shared/events';
 import { findingSetHash } from '../../../shared/policy/findings-diff';
-import { planEvent, planImageEvent, planScanEvent, type Action, type PlanContext } from '../../../shared/policy/plan';
-import { fixture } from '../events/fixtures';
+import {
+  planEvent,
+  planImageEvent,
+  planScanEvent,
+  type Action,
+  type PlanContext,
+} from '../../../shared/policy/plan';
+import { fixture, type RawEvent } from '../events/fixtures';
 import { testConfig } from './config';
 
 const config = testConfig();
@@ -10,30 +22,46 @@ const NOW = new Date('2026-11-23T12:00:00Z');
 const ctx = (extra: Partial<PlanContext> = {}): PlanContext => ({ config, now: NOW, ...extra });
 const zero = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 
-function event<T extends NormalizedEvent>(name: string, mutate?: (e: any) => void): T {
+function event<T extends NormalizedEvent>(name: string, mutate?: (e: RawEvent) => void): T {
   const raw = fixture(name);
   mutate?.(raw);
   const parsed = parseEvent(raw);
   if ('ignored' in parsed) throw new Error(`fixture ${name} is ignored: ${parsed.ignored}`);
   return parsed as T;
 }
-const types = (actions: unknown): string[] => (actions as Action[]).map((a) => (a.type === 'audit' ? `audit:${a.action}` : a.type));
+const types = (actions: unknown): string[] =>
+  (actions as Action[]).map((a) => (a.type === 'audit' ? `audit:${a.action}` : a.type));
 
 describe('planImageEvent', () => {
   it('push: audit, then the semver cascade', () => {
     expect(planImageEvent(event<ImageEvent>('ecr-image-push'), ctx())).toEqual([
-      { type: 'audit', action: 'pushed', detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
+      {
+        type: 'audit',
+        action: 'pushed',
+        detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      },
       { type: 'tag', reason: 'auto-tag', tags: ['v1.4', 'v1', 'latest'], audit: 'tagged' },
     ]);
   });
 
   it('push: uses the repository tags the handler fetched', () => {
-    const actions = planImageEvent(event<ImageEvent>('ecr-image-push'), ctx({ existingTags: ['v2.0.0', 'v1.4.1'] }));
-    expect(actions).toContainEqual({ type: 'tag', reason: 'auto-tag', tags: ['v1.4', 'v1'], audit: 'tagged' });
+    const actions = planImageEvent(
+      event<ImageEvent>('ecr-image-push'),
+      ctx({ existingTags: ['v2.0.0', 'v1.4.1'] }),
+    );
+    expect(actions).toContainEqual({
+      type: 'tag',
+      reason: 'auto-tag',
+      tags: ['v1.4', 'v1'],
+      audit: 'tagged',
+    });
   });
 
   it('push: a pattern rule', () => {
-    expect(types(planImageEvent(event<ImageEvent>('ecr-image-push-git'), ctx()))).toEqual(['audit:pushed', 'tag']);
+    expect(types(planImageEvent(event<ImageEvent>('ecr-image-push-git'), ctx()))).toEqual([
+      'audit:pushed',
+      'tag',
+    ]);
     expect(planImageEvent(event<ImageEvent>('ecr-image-push-git'), ctx())).toContainEqual({
       type: 'tag',
       reason: 'auto-tag',
@@ -67,7 +95,11 @@ describe('planImageEvent', () => {
 
   it('archive: audit storage-class-changed', () => {
     expect(planImageEvent(event<ImageEvent>('ecr-image-archive'), ctx())).toEqual([
-      { type: 'audit', action: 'storage-class-changed', detail: { tags: ['2025.10.1'], storageClass: 'ARCHIVE' } },
+      {
+        type: 'audit',
+        action: 'storage-class-changed',
+        detail: { tags: ['2025.10.1'], storageClass: 'ARCHIVE' },
+      },
     ]);
   });
 
@@ -87,7 +119,12 @@ describe('planScanEvent: basic scan', () => {
     const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx());
     // Assess
     expect(types(actions)).toEqual(['audit:scanned', 'audit:verdict', 'untag', 'notify']);
-    expect((actions as Action[])[2]).toEqual({ type: 'untag', reason: 'quarantine', tags: ['v1', 'v1.4', 'v1.4.2'], audit: 'quarantined' });
+    expect((actions as Action[])[2]).toEqual({
+      type: 'untag',
+      reason: 'quarantine',
+      tags: ['v1', 'v1.4', 'v1.4.2'],
+      audit: 'quarantined',
+    });
     expect((actions as Action[])[3]).toMatchObject({
       type: 'notify',
       topic: 'findings',
@@ -106,15 +143,28 @@ describe('planScanEvent: basic scan', () => {
   it('the allowlist turns it into a pass: promote and replicate', () => {
     // Prepare
     const findings: Finding[] = [
-      { id: 'CVE-2023-45853', severity: 'HIGH', packageName: 'zlib', installedVersion: '1.2.13', fixedVersion: '1.3.1' },
+      {
+        id: 'CVE-2023-45853',
+        severity: 'HIGH',
+        packageName: 'zlib',
+        installedVersion: '1.2.13',
+        fixedVersion: '1.3.1',
+      },
       { id: 'CVE-2023-45853', severity: 'HIGH', packageName: 'zlib-dev', installedVersion: '1.2.13' },
     ];
     // Act
     const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx({ findings }));
     // Assess
     expect(types(actions)).toEqual(['audit:scanned', 'audit:verdict', 'tag', 'replicate']);
-    expect((actions as Action[])[1]).toMatchObject({ detail: { result: 'pass', allowlisted: ['CVE-2023-45853'], findingDetails: true } });
-    expect((actions as Action[])[2]).toEqual({ type: 'tag', reason: 'promotion', tags: ['scanned'], audit: 'promoted' });
+    expect((actions as Action[])[1]).toMatchObject({
+      detail: { result: 'pass', allowlisted: ['CVE-2023-45853'], findingDetails: true },
+    });
+    expect((actions as Action[])[2]).toEqual({
+      type: 'tag',
+      reason: 'promotion',
+      tags: ['scanned'],
+      audit: 'promoted',
+    });
     expect((actions as Action[])[3]).toEqual({
       type: 'replicate',
       rule: 'payments-releases-dr',
@@ -126,12 +176,20 @@ describe('planScanEvent: basic scan', () => {
   it('clean scan: promotion tags and gated replication', () => {
     const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic-clean'), ctx());
     expect(types(actions)).toEqual(['audit:scanned', 'audit:verdict', 'tag', 'replicate']);
-    expect((actions as Action[])[2]).toEqual({ type: 'tag', reason: 'promotion', tags: ['approved'], audit: 'promoted' });
+    expect((actions as Action[])[2]).toEqual({
+      type: 'tag',
+      reason: 'promotion',
+      tags: ['approved'],
+      audit: 'promoted',
+    });
     expect((actions as Action[])[3]).toMatchObject({ tags: ['v2', 'v2.0', 'v2.0.1'] });
   });
 
   it('A4: a re-scan with the same findings alerts no one (but still quarantines, idempotently)', () => {
-    const findings: Finding[] = [{ id: 'CVE-2025-1111', severity: 'HIGH' }, { id: 'CVE-2025-2222', severity: 'HIGH' }];
+    const findings: Finding[] = [
+      { id: 'CVE-2025-1111', severity: 'HIGH' },
+      { id: 'CVE-2025-2222', severity: 'HIGH' },
+    ];
     const actions = planScanEvent(
       event<ScanEvent>('ecr-image-scan-basic'),
       ctx({ findings, previousFindingIds: ['CVE-2025-2222', 'CVE-2025-1111'] }),
@@ -141,11 +199,20 @@ describe('planScanEvent: basic scan', () => {
 
   it('A4: a changed set alerts with new and fixed ids, top findings and the ids to store', () => {
     const findings: Finding[] = [
-      { id: 'CVE-2025-1111', severity: 'HIGH', packageName: 'openssl', installedVersion: '3.0.1', fixedVersion: '3.0.13' },
+      {
+        id: 'CVE-2025-1111',
+        severity: 'HIGH',
+        packageName: 'openssl',
+        installedVersion: '3.0.1',
+        fixedVersion: '3.0.13',
+      },
       { id: 'CVE-2025-3333', severity: 'HIGH', packageName: 'curl', installedVersion: '8.0.0' },
       { id: 'CVE-2025-0100', severity: 'MEDIUM' },
     ];
-    const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx({ findings, previousFindingIds: ['CVE-2025-1111', 'CVE-2020-0001'] }));
+    const actions = planScanEvent(
+      event<ScanEvent>('ecr-image-scan-basic'),
+      ctx({ findings, previousFindingIds: ['CVE-2025-1111', 'CVE-2020-0001'] }),
+    );
     const notify = (actions as Action[]).find((a) => a.type === 'notify');
     expect(notify).toMatchObject({
       newFindings: ['CVE-2025-0100', 'CVE-2025-3333'],
@@ -159,20 +226,39 @@ describe('planScanEvent: basic scan', () => {
   it('A4 with counts only: the counts fingerprint stands in for the set', () => {
     const first = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx()) as Action[];
     const hash = (first.find((a) => a.type === 'notify') as { findingSetHash: string }).findingSetHash;
-    expect(types(planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx({ previousFindingSetHash: hash })))).not.toContain('notify');
-    expect(types(planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx({ previousFindingSetHash: 'sha256:other' })))).toContain('notify');
+    expect(
+      types(planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), ctx({ previousFindingSetHash: hash }))),
+    ).not.toContain('notify');
+    expect(
+      types(
+        planScanEvent(
+          event<ScanEvent>('ecr-image-scan-basic'),
+          ctx({ previousFindingSetHash: 'sha256:other' }),
+        ),
+      ),
+    ).toContain('notify');
   });
 
   it('alerts on every failing scan when newFindingsOnly is off', () => {
     const all = { ...config, notifications: { ...config.notifications, newFindingsOnly: false } };
     const findings: Finding[] = [{ id: 'CVE-2025-1111', severity: 'HIGH' }];
-    const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), { config: all, now: NOW, findings, previousFindingIds: ['CVE-2025-1111'] });
+    const actions = planScanEvent(event<ScanEvent>('ecr-image-scan-basic'), {
+      config: all,
+      now: NOW,
+      findings,
+      previousFindingIds: ['CVE-2025-1111'],
+    });
     expect(types(actions)).toContain('notify');
   });
 
   it('unmanaged repository: ignored', () => {
-    const e = event<ScanEvent>('ecr-image-scan-basic', (r) => (r.detail['repository-name'] = 'sandbox/experiment'));
-    expect(planScanEvent(e, ctx())).toEqual({ ignored: 'repository sandbox/experiment is not managed by Harbormaster' });
+    const e = event<ScanEvent>(
+      'ecr-image-scan-basic',
+      (r) => (r.detail['repository-name'] = 'sandbox/experiment'),
+    );
+    expect(planScanEvent(e, ctx())).toEqual({
+      ignored: 'repository sandbox/experiment is not managed by Harbormaster',
+    });
   });
 });
 
@@ -199,22 +285,39 @@ describe('planScanEvent: enhanced scanning', () => {
     });
     expect(actions[3]).toMatchObject({
       newFindings: ['CVE-2022-37434'],
-      topFindings: [{ id: 'CVE-2022-37434', severity: 'CRITICAL', packageName: 'zlib', installedVersion: '1.2.12-r1', fixedVersion: '1.2.12-r2' }],
+      topFindings: [
+        {
+          id: 'CVE-2022-37434',
+          severity: 'CRITICAL',
+          packageName: 'zlib',
+          installedVersion: '1.2.12-r1',
+          fixedVersion: '1.2.12-r2',
+        },
+      ],
     });
   });
 
   it('Inspector2 Finding already alerted: no second alert', () => {
-    const actions = planScanEvent(event<FindingEvent>('inspector2-finding'), ctx({ previousFindingIds: ['CVE-2022-37434'] }));
+    const actions = planScanEvent(
+      event<FindingEvent>('inspector2-finding'),
+      ctx({ previousFindingIds: ['CVE-2022-37434'] }),
+    );
     expect(types(actions)).not.toContain('notify');
   });
 
   it('Inspector2 Finding CLOSED: audit only, never a promotion from one finding', () => {
-    const actions = planScanEvent(event<FindingEvent>('inspector2-finding', (r) => (r.detail.status = 'CLOSED')), ctx());
+    const actions = planScanEvent(
+      event<FindingEvent>('inspector2-finding', (r) => (r.detail.status = 'CLOSED')),
+      ctx(),
+    );
     expect(types(actions)).toEqual(['audit:scanned', 'audit:verdict']);
   });
 
   it('Inspector2 Finding that is allowlisted: pass, no alert', () => {
-    const e = event<FindingEvent>('inspector2-finding', (r) => (r.detail.packageVulnerabilityDetails.vulnerabilityId = 'CVE-2023-45853'));
+    const e = event<FindingEvent>(
+      'inspector2-finding',
+      (r) => (r.detail.packageVulnerabilityDetails.vulnerabilityId = 'CVE-2023-45853'),
+    );
     const actions = planScanEvent(e, ctx()) as Action[];
     expect(types(actions)).toEqual(['audit:scanned', 'audit:verdict']);
     expect(actions[1]).toMatchObject({ detail: { result: 'pass', allowlisted: ['CVE-2023-45853'] } });

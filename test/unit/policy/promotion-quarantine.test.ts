@@ -21,7 +21,10 @@ describe('promotionTags', () => {
 
 describe('quarantineTags', () => {
   it('removes the release tags of a quarantining repository, sorted', () => {
-    expect(quarantineTags(repo(config, 'payments/api'), ['v1.4.2', 'latest', 'v1', 'git-3f2a1bc'])).toEqual(['v1', 'v1.4.2']);
+    expect(quarantineTags(repo(config, 'payments/api'), ['v1.4.2', 'latest', 'v1', 'git-3f2a1bc'])).toEqual([
+      'v1',
+      'v1.4.2',
+    ]);
   });
 
   it('removes nothing when quarantine is off', () => {

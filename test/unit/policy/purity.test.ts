@@ -5,7 +5,11 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sources(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -13,7 +17,9 @@ describe('decisions stay pure', () => {
   const files = [...sources('shared/events'), ...sources('shared/policy'), 'shared/cli/commands/simulate.ts'];
 
   it('finds the modules it guards', () => {
-    expect(files).toEqual(expect.arrayContaining(['shared/events/parse.ts', 'shared/policy/verdict.ts', 'shared/policy/plan.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['shared/events/parse.ts', 'shared/policy/verdict.ts', 'shared/policy/plan.ts']),
+    );
   });
 
   it.each(files)('%s imports no AWS SDK and no runtime environment', (file) => {

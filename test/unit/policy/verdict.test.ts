@@ -4,13 +4,21 @@ import { decideVerdict, isAllowlistEntryActive, needsFindingDetails } from '../.
 
 const zero: SeverityCounts = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 const counts = (c: Partial<SeverityCounts>): SeverityCounts => ({ ...zero, ...c });
-const policy = (p: Partial<ScanPolicy>): ScanPolicy => ({ maxSeverity: 'MEDIUM', allowlist: [], promoteTo: [], quarantine: false, ...p });
+const policy = (p: Partial<ScanPolicy>): ScanPolicy => ({
+  maxSeverity: 'MEDIUM',
+  allowlist: [],
+  promoteTo: [],
+  quarantine: false,
+  ...p,
+});
 const NOW = new Date('2026-11-23T12:00:00Z');
 const allow = (id: string, expires: string) => ({ id, reason: 'not reachable', expires });
 const finding = (id: string, severity: Finding['severity']): Finding => ({ id, severity });
 
 describe('decideVerdict: thresholds', () => {
-  it.each<[string, Partial<SeverityCounts>, ScanPolicy['maxSeverity'], 'pass' | 'fail', Partial<SeverityCounts>]>([
+  it.each<
+    [string, Partial<SeverityCounts>, ScanPolicy['maxSeverity'], 'pass' | 'fail', Partial<SeverityCounts>]
+  >([
     ['no findings pass any threshold', {}, 'NONE', 'pass', {}],
     ['MEDIUM tolerates MEDIUM', { MEDIUM: 3, LOW: 9 }, 'MEDIUM', 'pass', {}],
     ['MEDIUM fails on HIGH', { HIGH: 1, MEDIUM: 3 }, 'MEDIUM', 'fail', { HIGH: 1 }],
@@ -48,16 +56,22 @@ describe('decideVerdict: thresholds', () => {
   });
 
   it('says why it fails, most severe first', () => {
-    const verdict = decideVerdict({ counts: counts({ CRITICAL: 2, HIGH: 1, MEDIUM: 7 }), policy: policy({}), now: NOW });
+    const verdict = decideVerdict({
+      counts: counts({ CRITICAL: 2, HIGH: 1, MEDIUM: 7 }),
+      policy: policy({}),
+      now: NOW,
+    });
     expect(verdict.reason).toBe('fail: 2 CRITICAL, 1 HIGH above threshold MEDIUM');
     expect(verdict.highestSeverity).toBe('CRITICAL');
   });
 
   it('words the NONE threshold plainly', () => {
-    expect(decideVerdict({ counts: counts({ LOW: 3 }), policy: policy({ maxSeverity: 'NONE' }), now: NOW }).reason).toBe(
-      'fail: 3 LOW (threshold NONE tolerates no finding)',
+    expect(
+      decideVerdict({ counts: counts({ LOW: 3 }), policy: policy({ maxSeverity: 'NONE' }), now: NOW }).reason,
+    ).toBe('fail: 3 LOW (threshold NONE tolerates no finding)');
+    expect(decideVerdict({ counts: zero, policy: policy({ maxSeverity: 'NONE' }), now: NOW }).reason).toBe(
+      'pass: no findings',
     );
-    expect(decideVerdict({ counts: zero, policy: policy({ maxSeverity: 'NONE' }), now: NOW }).reason).toBe('pass: no findings');
   });
 });
 
@@ -100,7 +114,12 @@ describe('decideVerdict: allowlist', () => {
 
   it('matches ids case-insensitively and reports the id as configured', () => {
     const p = policy({ allowlist: [allow('CVE-2023-45853', '2027-03-31')] });
-    const verdict = decideVerdict({ counts: counts({ HIGH: 1 }), findings: [finding('cve-2023-45853', 'HIGH')], policy: p, now: NOW });
+    const verdict = decideVerdict({
+      counts: counts({ HIGH: 1 }),
+      findings: [finding('cve-2023-45853', 'HIGH')],
+      policy: p,
+      now: NOW,
+    });
     expect(verdict.result).toBe('pass');
     expect(verdict.allowlisted).toEqual(['CVE-2023-45853']);
   });
@@ -112,23 +131,44 @@ describe('decideVerdict: allowlist', () => {
 
   it('keeps blocking what a partial finding list does not show', () => {
     const p = policy({ allowlist: [allow('CVE-2023-45853', '2027-03-31')] });
-    const verdict = decideVerdict({ counts: counts({ HIGH: 3 }), findings: [finding('CVE-2023-45853', 'HIGH')], policy: p, now: NOW });
+    const verdict = decideVerdict({
+      counts: counts({ HIGH: 3 }),
+      findings: [finding('CVE-2023-45853', 'HIGH')],
+      policy: p,
+      now: NOW,
+    });
     expect(verdict.blockingCounts).toEqual(counts({ HIGH: 2 }));
   });
 });
 
 describe('decideVerdict: basic vs enhanced counts', () => {
   it('basic counts are complete: no uncounted findings', () => {
-    expect(decideVerdict({ counts: counts({ LOW: 4 }), policy: policy({ maxSeverity: 'INFORMATIONAL' }), now: NOW }).result).toBe('fail');
+    expect(
+      decideVerdict({
+        counts: counts({ LOW: 4 }),
+        policy: policy({ maxSeverity: 'INFORMATIONAL' }),
+        now: NOW,
+      }).result,
+    ).toBe('fail');
   });
 
   it('enhanced: uncounted findings (LOW at most) pass a LOW threshold', () => {
-    const verdict = decideVerdict({ counts: zero, uncountedFindings: 7, policy: policy({ maxSeverity: 'LOW' }), now: NOW });
+    const verdict = decideVerdict({
+      counts: zero,
+      uncountedFindings: 7,
+      policy: policy({ maxSeverity: 'LOW' }),
+      now: NOW,
+    });
     expect(verdict.result).toBe('pass');
   });
 
   it('enhanced: uncounted findings fail INFORMATIONAL closed and say so', () => {
-    const verdict = decideVerdict({ counts: zero, uncountedFindings: 7, policy: policy({ maxSeverity: 'INFORMATIONAL' }), now: NOW });
+    const verdict = decideVerdict({
+      counts: zero,
+      uncountedFindings: 7,
+      policy: policy({ maxSeverity: 'INFORMATIONAL' }),
+      now: NOW,
+    });
     expect(verdict.result).toBe('fail');
     expect(verdict.reason).toBe(
       'fail: 7 LOW above threshold INFORMATIONAL (7 finding(s) of unreported severity counted as LOW; finding details would make this exact)',
@@ -154,10 +194,28 @@ describe('needsFindingDetails', () => {
     ['a passing scan costs no extra call', { MEDIUM: 5 }, withAllow, 0, false],
     ['a certain failure without an allowlist costs no extra call', { HIGH: 1 }, policy({}), 0, false],
     ['blocking counts with an allowlist need details', { HIGH: 1 }, withAllow, 0, true],
-    ['uncounted findings under INFORMATIONAL need details', {}, policy({ maxSeverity: 'INFORMATIONAL' }), 3, true],
+    [
+      'uncounted findings under INFORMATIONAL need details',
+      {},
+      policy({ maxSeverity: 'INFORMATIONAL' }),
+      3,
+      true,
+    ],
     ['uncounted findings under LOW do not', {}, policy({ maxSeverity: 'LOW' }), 3, false],
-    ['uncounted findings under NONE fail for certain without an allowlist', {}, policy({ maxSeverity: 'NONE' }), 3, false],
-    ['uncounted findings under NONE with an allowlist need details', {}, { ...withAllow, maxSeverity: 'NONE' }, 3, true],
+    [
+      'uncounted findings under NONE fail for certain without an allowlist',
+      {},
+      policy({ maxSeverity: 'NONE' }),
+      3,
+      false,
+    ],
+    [
+      'uncounted findings under NONE with an allowlist need details',
+      {},
+      { ...withAllow, maxSeverity: 'NONE' },
+      3,
+      true,
+    ],
   ])('%s', (_name, c, p, uncounted, expected) => {
     expect(needsFindingDetails(counts(c), p, uncounted)).toBe(expected);
   });
