@@ -1,13 +1,198 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
-import { CliError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { AuditStore, type LatestVerdict } from '../../audit/store';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
+import { imageTag } from '../../config/primitives';
+import { auditSchema } from '../../config/schema';
+import type { AuditFollowUp } from '../../audit/store';
+import { addTags, type TagOutcome } from '../../registry/ecr-images';
+import {
+  addAwsOptions,
+  auditTableName,
+  awsError,
+  awsOptionsFrom,
+  type CliDeps,
+  resolveCliDeps,
+  resolveImageDigest,
+} from '../aws-options';
+import { CliError, EXIT } from '../errors';
+import { formatImageRef, parseImageRef } from '../format/image-ref';
 
-// Placeholder registered so the CLI's shape is fixed; the issue that owns this command replaces it.
-export function registerPromote(program: Command): void {
-  program
+interface PromoteOptions {
+  to: string;
+  force?: boolean;
+  reason?: string;
+  table?: string;
+  config?: string;
+  json?: boolean;
+  region?: string;
+  profile?: string;
+}
+
+export interface PromoteResult {
+  readonly image: string;
+  readonly digest: string;
+  readonly outcomes: Readonly<Record<string, TagOutcome>>;
+  /** The verdict the decision was based on; undefined when the image was never judged. */
+  readonly verdict?: Pick<LatestVerdict, 'result' | 'reason' | 'time'>;
+  readonly forced: boolean;
+  /** The caller's IAM identity (STS GetCallerIdentity ARN), recorded in the audit trail. */
+  readonly by: string;
+  /** The audit event id of this promotion. */
+  readonly eventId: string;
+}
+
+/** --to a,b,c: each a valid image tag, duplicates removed. */
+export function parseTargetTags(text: string): string[] {
+  const tags = [...new Set(text.split(',').map((t) => t.trim()).filter((t) => t.length > 0))];
+  if (tags.length === 0) throw new CliError('--to: expected one or more tags, e.g. --to staging or --to prod,stable');
+  for (const tag of tags) {
+    if (!imageTag.safeParse(tag).success) {
+      throw new CliError(`--to: "${tag}" is not an image tag (1-128 characters from [A-Za-z0-9._-], not starting with "." or "-")`);
+    }
+  }
+  return tags;
+}
+
+/** The audit retention the automation writes with: the config's, or the schema default with a note. */
+function retentionDays(configOption: string | undefined, deps: CliDeps): number {
+  const path = configOption ?? DEFAULT_CONFIG_PATH;
+  if (configOption !== undefined || existsSync(path)) return loadConfig(path).audit.retentionDays;
+  const fallback = auditSchema.parse({}).retentionDays;
+  deps.err(`harbormaster: no ${DEFAULT_CONFIG_PATH}; audit rows expire after the default ${fallback} days\n`);
+  return fallback;
+}
+
+function describeVerdict(verdict: LatestVerdict | undefined): string {
+  return verdict ? `${verdict.reason || verdict.result} (${verdict.time})` : 'no verdict recorded yet';
+}
+
+export function registerPromote(program: Command, explicitDeps?: CliDeps): void {
+  const command = program
     .command('promote')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('promote is not built yet');
-    });
+    .description('Add tags to an image that passed its scan: build once, tag many (PutImage with the same manifest, no data transfer)')
+    .argument('<image>', 'REPOSITORY:TAG or REPOSITORY@sha256:DIGEST')
+    .requiredOption('--to <tags>', 'tag(s) to add, comma-separated, e.g. staging or prod,stable')
+    .option('--force', 'promote even though the latest verdict fails or is missing (needs --reason)')
+    .option('--reason <text>', 'why the promotion is forced; stored in the audit trail with who forced it')
+    .option('--table <name>', 'audit table name (default: $HARBORMASTER_AUDIT_TABLE)')
+    .option('--config <file>', `config whose audit.retentionDays the audit row uses (default: ${DEFAULT_CONFIG_PATH})`)
+    .option('--json', 'print the result as JSON');
+  addAwsOptions(command);
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  $ harbormaster promote payments/api:v1.4.2 --to staging
+  $ harbormaster promote payments/api:v1.4.2 --to prod,stable --region eu-west-1
+  $ harbormaster promote payments/api:v1.4.3 --to prod --force --reason "INC-2231 hotfix; CVE-2024-0001 not reachable"
+
+The image's latest verdict comes from the audit trail; a failing or missing verdict refuses the promotion
+unless --force --reason is given. Who promoted (STS caller identity) and why are recorded in the audit trail.
+Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already on another image), 2 error.`,
+  );
+  command.action(async (imageArg: string, options: PromoteOptions) => {
+    const deps = resolveCliDeps(explicitDeps);
+    const ref = parseImageRef(imageArg, 'tag-or-digest');
+    const tags = parseTargetTags(options.to);
+    const reason = options.reason?.trim();
+    if (options.force && !reason) throw new CliError('--force needs --reason TEXT: the audit trail records why');
+    if (!options.force && options.reason !== undefined) throw new CliError('--reason is only used with --force');
+    const tableName = auditTableName(options.table, deps);
+    const retention = retentionDays(options.config, deps);
+    const aws = awsOptionsFrom(options);
+    const ecr = deps.ecr(aws);
+    const label = formatImageRef(ref);
+
+    const { digest } = await resolveImageDigest(ecr, ref);
+    const store = new AuditStore(deps.dynamodb(aws), { tableName, retentionDays: retention, now: deps.now });
+    let verdict: LatestVerdict | undefined;
+    try {
+      verdict = await store.latestVerdict(ref.repository, digest);
+    } catch (error) {
+      throw awsError(`reading audit table ${tableName}`, (error as Error).cause ?? error);
+    }
+    const passing = verdict?.result === 'pass';
+    if (!passing && !options.force) {
+      throw new CliError(
+        `refusing to promote ${label}: ${verdict ? 'its latest verdict fails' : 'it has no verdict yet (scan not complete?)'}: ` +
+          `${describeVerdict(verdict)}. Fix the image, or pass --force --reason TEXT`,
+        EXIT.FAIL,
+      );
+    }
+
+    let by: string;
+    try {
+      const identity = await deps.sts(aws).send(new GetCallerIdentityCommand({}));
+      by = identity.Arn ?? identity.UserId ?? 'unknown';
+    } catch (error) {
+      throw awsError('GetCallerIdentity', error);
+    }
+
+    let outcomes: Readonly<Record<string, TagOutcome>>;
+    try {
+      ({ outcomes } = await addTags(ecr, { repository: ref.repository, digest, tags }));
+    } catch (error) {
+      throw awsError(`tagging ${label}`, (error as Error).cause ?? error);
+    }
+    const written = tags.filter((t) => outcomes[t] !== 'immutable');
+    const refused = tags.filter((t) => outcomes[t] === 'immutable');
+
+    const eventId = `cli-promote-${randomUUID()}`;
+    const forced = !passing;
+    const followUps: AuditFollowUp[] = forced
+      ? [
+          {
+            action: 'forced-promotion',
+            tags: written,
+            detail: { by, reason, verdict: verdict?.result ?? 'none', verdictReason: verdict?.reason ?? 'no verdict recorded' },
+          },
+        ]
+      : [];
+    if (written.length > 0) {
+      try {
+        await store.record(
+          {
+            repository: ref.repository,
+            digest,
+            action: 'promoted',
+            time: deps.now().toISOString(),
+            eventId,
+            tags: written,
+            detail: { by, source: 'cli', outcomes: Object.fromEntries(written.map((t) => [t, outcomes[t]])) },
+          },
+          followUps,
+        );
+      } catch (error) {
+        throw awsError(`tags written but the audit row failed (table ${tableName})`, (error as Error).cause ?? error);
+      }
+    }
+
+    const result: PromoteResult = {
+      image: label,
+      digest,
+      outcomes,
+      ...(verdict ? { verdict: { result: verdict.result, reason: verdict.reason, time: verdict.time } } : {}),
+      forced,
+      by,
+      eventId,
+    };
+    if (options.json) {
+      deps.out(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const lines = [`${label} (${digest})`, `verdict: ${describeVerdict(verdict)}${forced ? ` - FORCED by ${by}: ${reason}` : ''}`];
+      for (const tag of tags) {
+        const outcome = outcomes[tag];
+        lines.push(
+          `  ${ref.repository}:${tag}  ${outcome === 'added' ? 'added' : outcome === 'present' ? 'already here' : 'REFUSED: immutable tag on another image'}`,
+        );
+      }
+      deps.out(`${lines.join('\n')}\n`);
+    }
+    if (refused.length > 0) {
+      throw new CliError(`${refused.join(', ')} not promoted: immutable tag(s) already on another image`, EXIT.FAIL);
+    }
+  });
 }
