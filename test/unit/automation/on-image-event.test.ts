@@ -1,0 +1,189 @@
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetImageCommand,
+  ECRClient,
+  ImageTagAlreadyExistsException,
+  ListImagesCommand,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { AuditStore } from '../../../shared/audit/store';
+import type { AutomationDeps } from '../../../shared/automation/execute-plan';
+import { onImageEvent } from '../../../shared/automation/on-image-event';
+import type { ImageEvent } from '../../../shared/domain/types';
+import { NOW, conditionalCheckFailed, normalized, recordingLog, testConfig, type RecordedLog } from './support';
+
+const ecr = mockClient(ECRClient);
+const ddb = mockClient(DynamoDBClient);
+const MANIFEST = '{"schemaVersion":2}';
+const OCI = 'application/vnd.oci.image.manifest.v1+json';
+
+describe('onImageEvent', () => {
+  let log: RecordedLog;
+  let deps: AutomationDeps;
+  let metrics: string[];
+
+  beforeEach(() => {
+    ecr.reset();
+    ddb.reset();
+    log = recordingLog();
+    metrics = [];
+    deps = {
+      ecr: new ECRClient({}),
+      audit: new AuditStore(new DynamoDBClient({}), { tableName: 'audit', retentionDays: 400, now: () => NOW }),
+      config: testConfig(),
+      now: () => NOW,
+      log,
+      metric: (name, value = 1) => metrics.push(`${name}=${value}`),
+    };
+    ddb.on(PutItemCommand).resolves({});
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI }] });
+    ecr.on(PutImageCommand).resolves({});
+  });
+
+  it('records a push with no tag rule with exactly one conditional write and nothing else', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push', (e) => {
+      e.detail['repository-name'] = 'platform/tools';
+      e.detail['image-tag'] = 'build-77';
+    });
+
+    // Act
+    const outcome = await onImageEvent(event, deps);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['pushed'] });
+    expect(ddb.calls()).toHaveLength(1);
+    expect(ecr.calls()).toHaveLength(0);
+    expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'audit',
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+    });
+    const item = ddb.commandCalls(PutItemCommand)[0].args[0].input.Item;
+    expect(item?.pk).toEqual({ S: `IMAGE#platform/tools@${event.digest}` });
+    expect(item?.sk).toEqual({ S: `2026-11-20T09:15:02.000Z#pushed#${event.id}` });
+    expect(item?.followUps).toBeUndefined();
+  });
+
+  it('cascades a semver push to v1.4, v1 and latest with the same manifest, after one tag listing', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push');
+    ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageTag: 'v1.4.1' }, { imageTag: 'v1.3.0' }, { imageTag: 'latest' }] });
+
+    // Act
+    const outcome = await onImageEvent(event, deps);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['pushed', 'tagged'] });
+    expect(ecr).toHaveReceivedCommandTimes(ListImagesCommand, 1);
+    expect(ecr).toHaveReceivedCommandTimes(BatchGetImageCommand, 1);
+    expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 3);
+    for (const tag of ['v1.4', 'v1', 'latest']) {
+      expect(ecr).toHaveReceivedCommandWith(PutImageCommand, {
+        repositoryName: 'payments/api',
+        imageDigest: event.digest,
+        imageManifest: MANIFEST,
+        imageManifestMediaType: OCI,
+        imageTag: tag,
+      });
+    }
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    const item = ddb.commandCalls(PutItemCommand)[0].args[0].input.Item;
+    expect(item?.actions).toEqual({ L: [{ S: 'pushed' }, { S: 'tagged' }] });
+    expect(metrics).toEqual(['TagsWritten=3']);
+  });
+
+  it('does nothing else on a duplicated delivery: no tag is written twice', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push');
+    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
+    ddb.on(PutItemCommand).rejects(conditionalCheckFailed());
+
+    // Act
+    const outcome = await onImageEvent(event, deps);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'duplicate', eventId: event.id });
+    expect(ecr).toHaveReceivedCommandTimes(BatchGetImageCommand, 0);
+    expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(DeleteItemCommand, 0);
+  });
+
+  it('records and logs an immutable tag once, without retrying it', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push');
+    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
+    ecr
+      .on(PutImageCommand, { imageTag: 'v1' })
+      .rejects(new ImageTagAlreadyExistsException({ message: 'tag v1 is immutable', $metadata: {} }));
+
+    // Act
+    const outcome = await onImageEvent(event, deps);
+
+    // Assess
+    expect(outcome.status).toBe('done');
+    expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 3);
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    const immutableRow = ddb.commandCalls(PutItemCommand)[1].args[0].input.Item;
+    expect(immutableRow?.eventId).toEqual({ S: `${event.id}#immutable` });
+    expect(immutableRow?.tags).toEqual({ L: [{ S: 'v1' }] });
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        message: 'tag is immutable in this repository and points at another image: not moved',
+        extra: { eventId: event.id, repository: 'payments/api', digest: event.digest, tags: ['v1'] },
+      },
+    ]);
+  });
+
+  it('withdraws the audit row and rethrows when tagging fails, so the retry is not taken for a duplicate', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push');
+    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
+    ecr.on(PutImageCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ddb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const error = await onImageEvent(event, deps).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).message).toBe(`PutImage of tag v1.4 failed for payments/api@${event.digest}`);
+    expect(ddb).toHaveReceivedCommandWith(DeleteItemCommand, {
+      TableName: 'audit',
+      Key: {
+        pk: { S: `IMAGE#payments/api@${event.digest}` },
+        sk: { S: `2026-11-20T09:15:02.000Z#pushed#${event.id}` },
+      },
+    });
+  });
+
+  it('ignores an unmanaged repository without any AWS call', async () => {
+    // Prepare
+    const event = normalized<ImageEvent>('ecr-image-push-unmanaged');
+
+    // Act
+    const outcome = await onImageEvent(event, deps);
+
+    // Assess
+    expect(outcome.status).toBe('ignored');
+    expect(ddb.calls()).toHaveLength(0);
+    expect(ecr.calls()).toHaveLength(0);
+  });
+
+  it('records a delete and a native replication result as one row each', async () => {
+    // Prepare
+    const deleted = normalized<ImageEvent>('ecr-image-delete');
+    const replicated = normalized<ImageEvent>('ecr-replication-success');
+
+    // Act
+    const outcomes = [await onImageEvent(deleted, deps), await onImageEvent(replicated, deps)];
+
+    // Assess
+    expect(outcomes.map((o) => (o.status === 'done' ? o.actions : o.status))).toEqual([['deleted'], ['replicated']]);
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
+    expect(ecr.calls()).toHaveLength(0);
+  });
+});
