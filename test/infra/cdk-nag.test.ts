@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { buildHarbormaster } from '../../infra/harbormaster';
-import { loadConfig } from '../../shared/config/load';
+import { loadConfig, parseConfig } from '../../shared/config/load';
+import { baseConfig } from '../fixtures/config/base-config';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -31,5 +32,39 @@ describe('cdk-nag (AwsSolutions + Serverless) on the whole app', () => {
 
     // Act / Assess
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+});
+
+describe('cdk-nag on the registry options the example does not use', () => {
+  it('passes with KMS templates (managed and customer keys), prefixed templates, destroy and cross-account settings', () => {
+    // Prepare
+    const doc = baseConfig();
+    doc.repositories[1].removalPolicy = 'destroy';
+    doc.repositories[1].encryption = {
+      type: 'KMS',
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
+    doc.replication.rules.push({ destinations: [{ region: 'us-east-1', account: '999988887777' }] });
+    doc.creationTemplates = [
+      {
+        prefix: 'ROOT',
+        appliedFor: ['REPLICATION'],
+        encryption: { type: 'KMS' },
+        tags: { 'managed-by': 'harbormaster' },
+      },
+      {
+        prefix: 'docker-hub',
+        appliedFor: ['PULL_THROUGH_CACHE'],
+        encryption: {
+          type: 'KMS',
+          kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        },
+      },
+    ];
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    buildHarbormaster(app, parseConfig(doc, 'test'));
+
+    // Act / Assess
+    expect(() => app.synth()).not.toThrow();
   });
 });

@@ -85,7 +85,10 @@ export class CreationTemplates extends Construct {
         }),
       );
     }
-    if (kmsTemplates.some((t) => t.encryption.type === 'KMS' && !t.encryption.kmsKeyArn)) {
+    const usesAwsManagedKey = kmsTemplates.some(
+      (t) => t.encryption.type === 'KMS' && !t.encryption.kmsKeyArn,
+    );
+    if (usesAwsManagedKey) {
       statements.push(
         new PolicyStatement({
           sid: 'UseAwsManagedEcrKey',
@@ -108,6 +111,14 @@ export class CreationTemplates extends Construct {
       Validations.of(role).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:${stack.region}:${account}:repository/${t.prefix === 'ROOT' ? '*' : `${t.prefix.replace(/\/$/, '')}/*`}]`,
         reason: `ECR creates these repositories at replication/pull-through time; their names are only known as the template prefix ${t.prefix}`,
+      });
+    }
+    if (usesAwsManagedKey) {
+      // The AWS managed key's id differs per account and region and is not known at synth.
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${stack.region}:${account}:key/*]`,
+        reason:
+          'Limited by the kms:ResourceAliases condition to the AWS managed key alias/aws/ecr, whose key id is unknown at synth',
       });
     }
     return role;
