@@ -563,8 +563,9 @@ describe('AutomationStack replication queue', () => {
     expect(statements.filter((s) => JSON.stringify(s.Resource).includes('ReplicationKey'))).toEqual([
       { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: expect.anything() },
     ]);
-    expect(JSON.stringify(scanFn.Properties.Environment.Variables[ENV.REPLICATION_QUEUE])).toContain('ReplicationQueue');
-    expect(queue.queueUrl).toBeDefined();
+    const url = scanFn.Properties.Environment.Variables[ENV.REPLICATION_QUEUE];
+    expect(JSON.stringify(url)).toContain('ReplicationQueue');
+    expect(url).toEqual(fixture.stack.resolve(queue.queueUrl));
   });
 
   it('sets no replication queue URL when none is given', () => {
