@@ -237,7 +237,17 @@ export function planScanEvent(event: ScanEvent | FindingEvent, ctx: PlanContext)
     // One finding changed (continuous re-scan). With the image's full finding list the verdict is
     // exact; otherwise only this finding is known, which can fail an image but never pass it.
     const active = event.status === 'ACTIVE';
-    findings = ctx.findings ?? (active ? [event.finding] : []);
+    // The fetched list may lag the event (eventual consistency): an ACTIVE finding it lacks still counts.
+    const listed = ctx.findings?.some(
+      (f) => f.id === event.finding.id && f.severity === event.finding.severity,
+    );
+    findings = ctx.findings
+      ? active && !listed
+        ? [...ctx.findings, event.finding]
+        : ctx.findings
+      : active
+        ? [event.finding]
+        : [];
     counts = countsOf(findings);
     canPromote = false;
     actions.push({

@@ -323,3 +323,29 @@ describe('planScanEvent: enhanced scanning', () => {
     expect(actions[1]).toMatchObject({ detail: { result: 'pass', allowlisted: ['CVE-2023-45853'] } });
   });
 });
+
+describe('planScanEvent: Inspector2 Finding with the image finding list', () => {
+  it('judges the whole image from the fetched list', () => {
+    const findings: Finding[] = [
+      { id: 'CVE-2022-37434', severity: 'CRITICAL' },
+      { id: 'CVE-2025-1111', severity: 'HIGH' },
+    ];
+    const actions = planScanEvent(event<FindingEvent>('inspector2-finding'), ctx({ findings })) as Action[];
+    expect(actions[1]).toMatchObject({
+      detail: { result: 'fail', blockingCounts: { ...zero, CRITICAL: 1, HIGH: 1 } },
+    });
+  });
+
+  it('counts the event finding when the fetched list does not show it yet', () => {
+    const actions = planScanEvent(
+      event<FindingEvent>('inspector2-finding'),
+      ctx({ findings: [] }),
+    ) as Action[];
+    expect(actions[1]).toMatchObject({ detail: { result: 'fail', highestSeverity: 'CRITICAL' } });
+  });
+
+  it('a CLOSED finding with a clean list: pass, and still no promotion', () => {
+    const e = event<FindingEvent>('inspector2-finding', (r) => (r.detail.status = 'CLOSED'));
+    expect(types(planScanEvent(e, ctx({ findings: [] })))).toEqual(['audit:scanned', 'audit:verdict']);
+  });
+});
