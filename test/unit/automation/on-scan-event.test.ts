@@ -5,6 +5,7 @@ import {
   DescribeImageScanFindingsCommand,
   ECRClient,
   PutImageCommand,
+  type ImageScanFinding,
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -29,13 +30,13 @@ const MANIFEST = '{"schemaVersion":2}';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
 /** What DescribeImageScanFindings returns for the failing basic scan fixture (2 HIGH, 3 MEDIUM, 5 LOW). */
-const BASIC_FINDINGS = [
+const BASIC_FINDINGS: ImageScanFinding[] = [
   { name: 'CVE-2024-0001', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'openssl' }, { key: 'package_version', value: '3.0.2' }] },
   { name: 'CVE-2024-0002', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'curl' }, { key: 'package_version', value: '7.81.0' }] },
   ...['CVE-2024-0101', 'CVE-2024-0102', 'CVE-2024-0103'].map((name) => ({ name, severity: 'MEDIUM' })),
   ...['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203', 'CVE-2024-0204', 'CVE-2024-0205'].map((name) => ({ name, severity: 'LOW' })),
-] as const;
-const BASIC_IDS = BASIC_FINDINGS.map((f) => f.name).sort();
+];
+const BASIC_IDS = BASIC_FINDINGS.map((f) => f.name ?? '').sort();
 
 function publishedAlert(): FindingsAlert {
   const input = sns.commandCalls(PublishCommand)[0].args[0].input;
