@@ -166,7 +166,7 @@ Example:
                "repository": "payments/api", "digest": "sha256:...", "tags": ["v1.4.2"],
                "time": "2026-11-20T09:15:02Z" },
     "actions": [
-      { "type": "audit", "action": "pushed", "detail": { "tags": ["v1.4.2"] } },
+      { "type": "audit", "action": "pushed", "detail": { "tags": ["v1.4.2"], "mediaType": "..." } },
       { "type": "tag", "reason": "auto-tag", "tags": ["v1.4", "v1", "latest"], "audit": "tagged" }
     ]
   }
