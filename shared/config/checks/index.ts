@@ -13,6 +13,7 @@ import { mutabilityExclusions } from './mutability-exclusions';
 import { promoteTagMutability } from './promote-tag-mutability';
 import { pullThroughCredentials } from './pull-through-credentials';
 import { pullThroughPrefixes } from './pull-through-prefixes';
+import { resourceTags } from './resource-tags';
 import { replicationLimits } from './replication-limits';
 import { scanningFrequency } from './scanning-frequency';
 import { teamExists } from './team-exists';
@@ -26,6 +27,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   teamExists,
   uniqueRepositoryNames,
   kmsKeyRegion,
+  resourceTags,
   mutabilityExclusions,
   autoTagImmutability,
   promoteTagMutability,

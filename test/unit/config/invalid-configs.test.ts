@@ -326,6 +326,17 @@ const checkCases: Case[] = [
     line: 'repositories[1].encryption.kmsKeyArn: expected a KMS key in env.region eu-west-1, got one in us-east-1',
   },
   {
+    name: 'resource-tags: a key in the reserved aws: namespace',
+    breakIt: (d) => (d.repositories[1].tags = { 'aws:owner': 'payments' }),
+    line: 'repositories[1].tags.aws:owner: expected a tag key outside the reserved aws: prefix, got "aws:owner"',
+  },
+  {
+    name: 'resource-tags: 50 tags leave no room for harbormaster:team',
+    breakIt: (d) =>
+      (d.repositories[1].tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']))),
+    line: 'repositories[1].tags: expected at most 49 tags (AWS allows 50, Harbormaster adds harbormaster:team), got 50',
+  },
+  {
     name: 'scanning-frequency: continuous scanning with BASIC',
     breakIt: (d) =>
       (d.scanning = { type: 'BASIC', rules: [{ frequency: 'CONTINUOUS_SCAN', filters: ['*'] }] }),
