@@ -113,7 +113,7 @@ export function awsError(action: string, error: unknown): CliError {
   if (error instanceof CliError) return error;
   const e = error as { name?: string; message?: string };
   const message = e?.message ?? String(error);
-  if (/region is missing/i.test(message)) {
+  if (/region is missing|region not accepted/i.test(message)) {
     return new CliError(`${action}: no AWS region: pass --region or set AWS_REGION`, EXIT.ERROR, { cause: error });
   }
   if (e?.name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {

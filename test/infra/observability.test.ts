@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import { HarbormasterAlarms } from '../../infra/constructs/observability/harbormaster-alarms';
 import { HarbormasterDashboard } from '../../infra/constructs/observability/harbormaster-dashboard';
 import type { MonitoredFunction } from '../../infra/constructs/observability/monitored-function';
@@ -24,8 +25,10 @@ function build(alarmEmails: string[] = ['oncall@example.com', 'platform@example.
     { name: 'scan-events', function: fn('ScanEvents') },
     { name: 'replicator', function: fn('Replicator'), serviceName: 'harbormaster-replicator' },
   ];
-  const dlq = (id: string) => new Queue(stack, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-  const deadLetterQueues = [dlq('ScanEventsDlq'), dlq('ReplicationDlq')];
+  // Like the automation stack: each pipeline construct names its queue DeadLetterQueue.
+  const dlq = (pipeline: string) =>
+    new Queue(new Construct(stack, pipeline), 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+  const deadLetterQueues = [dlq('ScanEventsPipeline'), dlq('ReplicationPipeline')];
   new HarbormasterDashboard(stack, 'Dashboard', { functions, deadLetterQueues, replicationServiceName: 'harbormaster-replicator' });
   const alarms = new HarbormasterAlarms(stack, 'Alarms', {
     functions,
@@ -53,7 +56,7 @@ describe('HarbormasterAlarms', () => {
 
     // Assess
     expect(Object.keys(dlqAlarms)).toHaveLength(2);
-    for (const queueId of ['ScanEventsDlq', 'ReplicationDlq']) {
+    for (const pipeline of ['ScanEventsPipeline', 'ReplicationPipeline']) {
       fixture.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -62,7 +65,8 @@ describe('HarbormasterAlarms', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${queueId}`), 'QueueName'] } }],
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${pipeline}DeadLetterQueue`), 'QueueName'] } }],
+        AlarmDescription: Match.stringLikeRegexp(`dead-letter queue ${pipeline}/DeadLetterQueue\\.`),
         AlarmActions: [topicRef(fixture)],
         OKActions: [topicRef(fixture)],
       });
@@ -208,6 +212,8 @@ describe('HarbormasterDashboard', () => {
     expect(body).toContain('[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\"');
     for (const metric of ['Errors', 'Duration', 'Throttles']) expect(body).toContain(`[\\"AWS/Lambda\\",\\"${metric}\\",\\"FunctionName\\"`);
     expect(body).toContain('Dead-letter queue depth');
+    expect(body).toContain('\\"label\\":\\"ScanEventsPipeline/DeadLetterQueue\\"');
+    expect(body).toContain('\\"label\\":\\"ReplicationPipeline/DeadLetterQueue\\"');
     expect(body).toContain('Function duration p99');
   });
 

@@ -15,12 +15,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
-import { type MonitoredFunction, validateMonitoredFunctions } from './monitored-function';
+import { idFromLabel, type MonitoredFunction, queueLabels, validateMonitoredFunctions } from './monitored-function';
 
 export interface HarbormasterAlarmsProps {
   /** Every automation function: one Errors alarm each. */
   readonly functions: readonly MonitoredFunction[];
-  /** Every dead-letter queue: one alarm each when a message is visible. */
+  /** Every dead-letter queue: one alarm each when a message is visible; named by its construct path in the stack. */
   readonly deadLetterQueues: readonly IQueue[];
   /**
    * The `service` dimension of the replicator's ReplicationsFailed metric.
@@ -109,14 +109,15 @@ export class HarbormasterAlarms extends Construct {
       return created;
     };
 
-    for (const queue of props.deadLetterQueues) {
+    const labels = queueLabels(props.deadLetterQueues);
+    props.deadLetterQueues.forEach((queue, i) => {
       alarm(
-        `${queue.node.id}Depth`,
+        `${idFromLabel(labels[i])}Depth`,
         queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period }),
-        `Harbormaster: messages in dead-letter queue ${queue.node.id}. Events failed every retry; read the function's ` +
+        `Harbormaster: messages in dead-letter queue ${labels[i]}. Records failed every retry; read the function's ` +
           'log line for why, fix, then redrive the queue.',
       );
-    }
+    });
     for (const f of props.functions) {
       alarm(
         `${f.name}Errors`,

@@ -11,12 +11,12 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
-import { type MonitoredFunction, serviceNameOf, validateMonitoredFunctions } from './monitored-function';
+import { type MonitoredFunction, queueLabels, serviceNameOf, validateMonitoredFunctions } from './monitored-function';
 
 export interface HarbormasterDashboardProps {
   /** The automation functions: one line each on the event, error, duration and throttle graphs. */
   readonly functions: readonly MonitoredFunction[];
-  /** Every dead-letter queue; legends use each queue's construct id. */
+  /** Every dead-letter queue; legends use each queue's construct path in the stack. */
   readonly deadLetterQueues: readonly IQueue[];
   /**
    * The `service` dimension of the replicator's metrics (ReplicationBytes, ReplicationsFailed, ...).
@@ -102,8 +102,8 @@ export class HarbormasterDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Dead-letter queue depth (messages visible)',
-        props.deadLetterQueues.map((q) =>
-          q.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period, label: q.node.id }),
+        queueLabels(props.deadLetterQueues).map((label, i) =>
+          props.deadLetterQueues[i].metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period, label }),
         ),
       ),
       graph(
