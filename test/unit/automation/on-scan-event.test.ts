@@ -33,8 +33,8 @@ const OCI = 'application/vnd.oci.image.manifest.v1+json';
 const BASIC_FINDINGS: ImageScanFinding[] = [
   { name: 'CVE-2024-0001', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'openssl' }, { key: 'package_version', value: '3.0.2' }] },
   { name: 'CVE-2024-0002', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'curl' }, { key: 'package_version', value: '7.81.0' }] },
-  ...['CVE-2024-0101', 'CVE-2024-0102', 'CVE-2024-0103'].map((name) => ({ name, severity: 'MEDIUM' })),
-  ...['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203', 'CVE-2024-0204', 'CVE-2024-0205'].map((name) => ({ name, severity: 'LOW' })),
+  ...['CVE-2024-0101', 'CVE-2024-0102', 'CVE-2024-0103'].map((name): ImageScanFinding => ({ name, severity: 'MEDIUM' })),
+  ...['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203', 'CVE-2024-0204', 'CVE-2024-0205'].map((name): ImageScanFinding => ({ name, severity: 'LOW' })),
 ];
 const BASIC_IDS = BASIC_FINDINGS.map((f) => f.name ?? '').sort();
 
