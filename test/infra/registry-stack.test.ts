@@ -398,7 +398,7 @@ describe('a broken config file', () => {
         '--output',
         path.join(tmpdir(), `hm-broken-${process.pid}`),
       ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 120000 },
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 100000 },
     );
 
     // Assess
