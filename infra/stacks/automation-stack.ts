@@ -47,7 +47,11 @@ export class AutomationStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const repositoryNames = config.repositories.map((repository) => repository.name);
-    const managed = { names: repositoryNames, arnOf: (name: string) => repositoryArn(this, name), account: this.account };
+    const managed = {
+      names: repositoryNames,
+      arnOf: (name: string) => repositoryArn(this, name),
+      account: this.account,
+    };
 
     this.auditTable = new AuditTable(this, 'AuditTable');
     this.findings = new FindingsTopic(this, 'Findings', { teams: config.teams });
@@ -97,7 +101,9 @@ export class AutomationStack extends Stack {
     // endpoints to, and the dead-letter queues to inspect and redrive.
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.table.tableName });
     new CfnOutput(this, 'FindingsTopicArn', { value: this.findings.topic.topicArn });
-    new CfnOutput(this, 'ImageEventsDeadLetterQueueUrl', { value: this.imageEvents.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ImageEventsDeadLetterQueueUrl', {
+      value: this.imageEvents.deadLetterQueue.queueUrl,
+    });
     new CfnOutput(this, 'ScanEventsDeadLetterQueueUrl', { value: this.scanEvents.deadLetterQueue.queueUrl });
   }
 
@@ -108,7 +114,11 @@ export class AutomationStack extends Stack {
       { name: 'scan-events', function: this.scanEvents.handler, serviceName: this.scanEvents.serviceName },
     ];
     if (this.slackNotifier) {
-      functions.push({ name: 'slack-notifier', function: this.slackNotifier.handler, serviceName: this.slackNotifier.serviceName });
+      functions.push({
+        name: 'slack-notifier',
+        function: this.slackNotifier.handler,
+        serviceName: this.slackNotifier.serviceName,
+      });
     }
     return functions;
   }

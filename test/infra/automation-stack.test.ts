@@ -58,31 +58,48 @@ function build(cfg: HarbormasterConfig = config(), withReplicationQueue = false)
   return { stack, template: Template.fromStack(stack), replicationQueue };
 }
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = {
+  Type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- template properties are free-form JSON, read by path in assertions
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
-const arnsOf = (stack: Stack, names: readonly string[]) => names.map((name) => stack.resolve(repositoryArn(stack, name)));
+const arnsOf = (stack: Stack, names: readonly string[]) =>
+  names.map((name) => stack.resolve(repositoryArn(stack, name)));
 const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnQueue);
-const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const resourcesOf = (statement: Statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+const resourcesOf = (statement: Statement) =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 
 function rules(template: Template): Resource[] {
   return Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
 }
 
 function ruleFor(template: Template, detailType: string): Resource {
-  const matching = rules(template).filter((rule) => rule.Properties.EventPattern['detail-type'].includes(detailType));
+  const matching = rules(template).filter((rule) =>
+    rule.Properties.EventPattern['detail-type'].includes(detailType),
+  );
   expect(matching).toHaveLength(1);
   return matching[0];
 }
 
 /** Every statement of every IAM policy attached to the function's role. */
 function statementsOf(fixture: Fixture, fn: { role?: unknown }): Statement[] {
-  const roleId = fixture.stack.getLogicalId((fn.role as { node: { defaultChild: CfnQueue } }).node.defaultChild);
+  const roleId = fixture.stack.getLogicalId(
+    (fn.role as { node: { defaultChild: CfnQueue } }).node.defaultChild,
+  );
   const policies = Object.values(fixture.template.findResources('AWS::IAM::Policy')) as Resource[];
   return policies
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })))
+    .filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some(
+        (role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId }),
+      ),
+    )
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
@@ -111,7 +128,9 @@ describe('AutomationStack event rules', () => {
       {
         Id: 'Target0',
         Arn: { 'Fn::GetAtt': [logicalId(stack, stack.imageEvents.queue), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, stack.imageEvents.deadLetterQueue), 'Arn'] } },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.imageEvents.deadLetterQueue), 'Arn'] },
+        },
       },
     ]);
   });
@@ -143,7 +162,10 @@ describe('AutomationStack event rules', () => {
       'detail-type': ['Inspector2 Finding'],
       account: [ACCOUNT],
       detail: {
-        resources: { type: ['AWS_ECR_CONTAINER_IMAGE'], details: { awsEcrContainerImage: { repositoryName: REPOSITORIES } } },
+        resources: {
+          type: ['AWS_ECR_CONTAINER_IMAGE'],
+          details: { awsEcrContainerImage: { repositoryName: REPOSITORIES } },
+        },
       },
     });
   });
@@ -151,7 +173,9 @@ describe('AutomationStack event rules', () => {
   it('has exactly four rules, the three scan rules targeting the scan queue', () => {
     // Act
     const all = rules(template);
-    const scanRules = ['ECR Image Scan', 'Inspector2 Scan', 'Inspector2 Finding'].map((type) => ruleFor(template, type));
+    const scanRules = ['ECR Image Scan', 'Inspector2 Scan', 'Inspector2 Finding'].map((type) =>
+      ruleFor(template, type),
+    );
 
     // Assess
     expect(all).toHaveLength(4);
@@ -160,7 +184,9 @@ describe('AutomationStack event rules', () => {
         {
           Id: 'Target0',
           Arn: { 'Fn::GetAtt': [logicalId(stack, stack.scanEvents.queue), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack, stack.scanEvents.deadLetterQueue), 'Arn'] } },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(stack, stack.scanEvents.deadLetterQueue), 'Arn'] },
+          },
         },
       ]);
     }
@@ -173,11 +199,17 @@ describe('event patterns for long repository lists', () => {
 
   it('splits the list over several rules, each pattern within the 4096-character limit, covering every name once', () => {
     // Act
-    const patterns = { ...imageEventPatterns({ names, arnOf, account: ACCOUNT }), ...scanEventPatterns({ names, arnOf, account: ACCOUNT }) };
+    const patterns = {
+      ...imageEventPatterns({ names, arnOf, account: ACCOUNT }),
+      ...scanEventPatterns({ names, arnOf, account: ACCOUNT }),
+    };
 
     // Assess
-    expect(Object.keys(patterns)).toEqual(expect.arrayContaining(['EcrImageEvents', 'EcrImageEvents2', 'InspectorScan2']));
-    for (const pattern of Object.values(patterns)) expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(4096);
+    expect(Object.keys(patterns)).toEqual(
+      expect.arrayContaining(['EcrImageEvents', 'EcrImageEvents2', 'InspectorScan2']),
+    );
+    for (const pattern of Object.values(patterns))
+      expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(4096);
     const inspectorScanArns = Object.entries(patterns)
       .filter(([id]) => id.startsWith('InspectorScan'))
       .flatMap(([, pattern]) => (pattern.detail as { 'repository-name': string[] })['repository-name']);
@@ -193,7 +225,9 @@ describe('event patterns for long repository lists', () => {
   });
 
   it('rejects an empty repository list instead of building a rule that matches nothing', () => {
-    expect(() => imageEventPatterns({ names: [], arnOf, account: ACCOUNT })).toThrow(/at least one managed repository/);
+    expect(() => imageEventPatterns({ names: [], arnOf, account: ACCOUNT })).toThrow(
+      /at least one managed repository/,
+    );
   });
 });
 
@@ -208,12 +242,17 @@ describe('AutomationStack queues and functions', () => {
 
     // Assess
     for (const queue of Object.values(queues)) {
-      expect(queue.Properties.SqsManagedSseEnabled === true || queue.Properties.KmsMasterKeyId !== undefined).toBe(true);
+      expect(
+        queue.Properties.SqsManagedSseEnabled === true || queue.Properties.KmsMasterKeyId !== undefined,
+      ).toBe(true);
     }
     for (const pipeline of pipelines) {
       const queue = queues[logicalId(stack, pipeline.queue)];
       const dlqId = logicalId(stack, pipeline.deadLetterQueue);
-      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
+      expect(queue.Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+        maxReceiveCount: 5,
+      });
       expect(queues[dlqId].Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
   });
@@ -229,7 +268,9 @@ describe('AutomationStack queues and functions', () => {
         (policy) =>
           JSON.stringify(policy.Properties.Queues).includes(queueId) &&
           (policy.Properties.PolicyDocument.Statement as Statement[]).some(
-            (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+            (s) =>
+              s.Effect === 'Deny' &&
+              JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
           ),
       );
       expect({ queueId, tlsDeny }).toEqual({ queueId, tlsDeny: true });
@@ -278,14 +319,24 @@ describe('AutomationStack queues and functions', () => {
     const envs = functions(template).map((fn) => fn.Properties.Environment?.Variables ?? {});
 
     // Assess
-    const allowed = new Set<string>([...Object.values(ENV), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE']);
+    const allowed = new Set<string>([
+      ...Object.values(ENV),
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+    ]);
     for (const env of envs) {
       for (const name of Object.keys(env)) expect(allowed).toContain(name);
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Harbormaster');
       const text = JSON.stringify(env);
-      expect(text).not.toMatch(/hooks\.slack\.com|https:\/\/|maxSeverity|payments-oncall|HARBORMASTER_CONFIG/);
+      expect(text).not.toMatch(
+        /hooks\.slack\.com|https:\/\/|maxSeverity|payments-oncall|HARBORMASTER_CONFIG/,
+      );
     }
-    expect(envs.map((env) => env.POWERTOOLS_SERVICE_NAME).sort()).toEqual(['image-events', 'scan-events', 'slack-notifier']);
+    expect(envs.map((env) => env.POWERTOOLS_SERVICE_NAME).sort()).toEqual([
+      'image-events',
+      'scan-events',
+      'slack-notifier',
+    ]);
     expect(envs.find((env) => env.POWERTOOLS_SERVICE_NAME === 'image-events')).toEqual({
       [ENV.AUDIT_TABLE]: { Ref: logicalId(stack, stack.auditTable.table as never) },
       POWERTOOLS_SERVICE_NAME: 'image-events',
@@ -300,14 +351,26 @@ describe('AutomationStack queues and functions', () => {
   });
 
   it('outputs the audit table name, the findings topic and the pipeline dead-letter queues', () => {
-    template.hasOutput('AuditTableName', { Value: { Ref: logicalId(stack, stack.auditTable.table as never) } });
-    template.hasOutput('FindingsTopicArn', { Value: { Ref: logicalId(stack, stack.findings.topic as never) } });
-    template.hasOutput('ImageEventsDeadLetterQueueUrl', { Value: { Ref: logicalId(stack, stack.imageEvents.deadLetterQueue) } });
-    template.hasOutput('ScanEventsDeadLetterQueueUrl', { Value: { Ref: logicalId(stack, stack.scanEvents.deadLetterQueue) } });
+    template.hasOutput('AuditTableName', {
+      Value: { Ref: logicalId(stack, stack.auditTable.table as never) },
+    });
+    template.hasOutput('FindingsTopicArn', {
+      Value: { Ref: logicalId(stack, stack.findings.topic as never) },
+    });
+    template.hasOutput('ImageEventsDeadLetterQueueUrl', {
+      Value: { Ref: logicalId(stack, stack.imageEvents.deadLetterQueue) },
+    });
+    template.hasOutput('ScanEventsDeadLetterQueueUrl', {
+      Value: { Ref: logicalId(stack, stack.scanEvents.deadLetterQueue) },
+    });
   });
 
   it('exposes the functions and dead-letter queues for dashboards and alarms', () => {
-    expect(stack.monitoredFunctions.map((f) => f.serviceName)).toEqual(['image-events', 'scan-events', 'slack-notifier']);
+    expect(stack.monitoredFunctions.map((f) => f.serviceName)).toEqual([
+      'image-events',
+      'scan-events',
+      'slack-notifier',
+    ]);
     expect(stack.deadLetterQueues).toHaveLength(4);
   });
 });
@@ -319,7 +382,11 @@ describe('AutomationStack IAM', () => {
   const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.auditTable.table as never), 'Arn'] };
 
   /** Wildcard resources only where AWS supports nothing narrower. */
-  const RESOURCE_STAR_ALLOWED = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'inspector2:ListFindings']);
+  const RESOURCE_STAR_ALLOWED = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'inspector2:ListFindings',
+  ]);
 
   function expectNoWildcards(statements: Statement[]): void {
     for (const statement of statements) {
@@ -342,7 +409,11 @@ describe('AutomationStack IAM', () => {
     // Assess
     expectNoWildcards(statements);
     expect(ecrStatements(statements)).toEqual([
-      { Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:ListImages'], Resource: managedArns },
+      {
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:ListImages'],
+        Resource: managedArns,
+      },
     ]);
     expect(statements).toEqual(
       expect.arrayContaining([
@@ -367,14 +438,23 @@ describe('AutomationStack IAM', () => {
     expect(ecrStatements(statements)).toEqual([
       {
         Effect: 'Allow',
-        Action: ['ecr:DescribeImageScanFindings', 'ecr:BatchGetImage', 'ecr:PutImage', 'ecr:BatchDeleteImage'],
+        Action: [
+          'ecr:DescribeImageScanFindings',
+          'ecr:BatchGetImage',
+          'ecr:PutImage',
+          'ecr:BatchDeleteImage',
+        ],
         Resource: managedArns,
       },
     ]);
     const keyArn = { 'Fn::GetAtt': [logicalId(stack, stack.findings.masterKey as never), 'Arn'] };
     expect(statements).toEqual(
       expect.arrayContaining([
-        { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: logicalId(stack, stack.findings.topic as never) } },
+        {
+          Effect: 'Allow',
+          Action: 'sns:Publish',
+          Resource: { Ref: logicalId(stack, stack.findings.topic as never) },
+        },
         { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: keyArn },
         { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: tableArn },
         // Enhanced scanning: ECR reads the findings from Inspector with the caller's credentials.
@@ -405,7 +485,11 @@ describe('AutomationStack IAM', () => {
     for (const fn of [stack.imageEvents.handler, stack.scanEvents.handler]) {
       const logs = statementsOf(fixture, fn).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
       expect(logs).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+        },
       ]);
     }
   });
@@ -462,7 +546,11 @@ describe('AutomationStack audit table and findings topic', () => {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -470,11 +558,17 @@ describe('AutomationStack audit table and findings topic', () => {
 
   it('subscribes each address once, filtered on the team message attribute to its teams, with a dead-letter queue', () => {
     // Act
-    const emails = Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } })) as Resource[];
+    const emails = Object.values(
+      template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+    ) as Resource[];
 
     // Assess
     const byEndpoint = Object.fromEntries(emails.map((s) => [s.Properties.Endpoint, s.Properties]));
-    expect(Object.keys(byEndpoint).sort()).toEqual(['payments-oncall@example.com', 'platform-team@example.com', 'shared-sre@example.com']);
+    expect(Object.keys(byEndpoint).sort()).toEqual([
+      'payments-oncall@example.com',
+      'platform-team@example.com',
+      'shared-sre@example.com',
+    ]);
     expect(byEndpoint['payments-oncall@example.com'].FilterPolicy).toEqual({ team: ['payments'] });
     expect(byEndpoint['platform-team@example.com'].FilterPolicy).toEqual({ team: ['platform'] });
     expect(byEndpoint['shared-sre@example.com'].FilterPolicy).toEqual({ team: ['payments', 'platform'] });
@@ -503,7 +597,9 @@ describe('AutomationStack Slack notifier', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       Endpoint: { 'Fn::GetAtt': [fnId, 'Arn'] },
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, notifier.deadLetterQueue), 'Arn'] } },
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, notifier.deadLetterQueue), 'Arn'] },
+      },
     });
     expect(JSON.stringify(secretArn)).toContain(`:secret:${SLACK_SECRET_NAME}`);
     expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')))).toEqual([
@@ -512,7 +608,14 @@ describe('AutomationStack Slack notifier', () => {
         Action: 'secretsmanager:GetSecretValue',
         // Exactly this secret: its name plus the six random characters Secrets Manager appends.
         Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${REGION}:${ACCOUNT}:secret:${SLACK_SECRET_NAME}-??????`]],
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:secretsmanager:${REGION}:${ACCOUNT}:secret:${SLACK_SECRET_NAME}-??????`,
+            ],
+          ],
         },
       },
     ]);
@@ -522,7 +625,9 @@ describe('AutomationStack Slack notifier', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fnId },
       MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, notifier.deadLetterQueue), 'Arn'] } } },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack, notifier.deadLetterQueue), 'Arn'] } },
+      },
     });
   });
 
@@ -531,7 +636,9 @@ describe('AutomationStack Slack notifier', () => {
     const fixture = build(config({ notifications: { newFindingsOnly: true } }));
 
     // Act
-    const lambdaSubscriptions = fixture.template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'lambda' } });
+    const lambdaSubscriptions = fixture.template.findResources('AWS::SNS::Subscription', {
+      Properties: { Protocol: 'lambda' },
+    });
     const policies = JSON.stringify(fixture.template.findResources('AWS::IAM::Policy'));
 
     // Assess
@@ -583,7 +690,11 @@ describe('AutomationStack replication queue', () => {
 describe('AutomationStack cdk-nag', () => {
   it.each([
     ['with Slack, enhanced scanning and a replication queue', config(), true],
-    ['without Slack, with basic scanning', config({ notifications: { newFindingsOnly: true }, scanning: { type: 'BASIC', rules: [] } }), false],
+    [
+      'without Slack, with basic scanning',
+      config({ notifications: { newFindingsOnly: true }, scanning: { type: 'BASIC', rules: [] } }),
+      false,
+    ],
   ])('passes AwsSolutions and Serverless %s', (_name, cfg, withQueue) => {
     // Prepare
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'automation-nag-'));
@@ -597,7 +708,10 @@ describe('AutomationStack cdk-nag', () => {
         enforceSSL: true,
       });
       for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-        Validations.of(replicationQueue).acknowledge({ id, reason: 'A stand-in for the gated replicator queue in this test.' });
+        Validations.of(replicationQueue).acknowledge({
+          id,
+          reason: 'A stand-in for the gated replicator queue in this test.',
+        });
       }
     }
     new AutomationStack(app, 'Automation', { env, config: cfg, replicationQueue });
@@ -613,8 +727,14 @@ describe('AutomationStack cdk-nag', () => {
 
     // Assess
     const reportFile = path.join(app.outdir, 'validation-report.json');
-    const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : { pluginReports: [] };
-    const open = (report.pluginReports as { violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[])
+    const report = fs.existsSync(reportFile)
+      ? JSON.parse(fs.readFileSync(reportFile, 'utf8'))
+      : { pluginReports: [] };
+    const open = (
+      report.pluginReports as {
+        violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+      }[]
+    )
       .flatMap((plugin) => plugin.violations)
       .flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`))
       .filter((finding) => finding.includes(' at Automation/'));

@@ -1,5 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, type Attribute, ProjectionType, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  type Attribute,
+  ProjectionType,
+  Table,
+  TableEncryption,
+  type ITable,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AUDIT_TABLE_KEYS } from '../../../shared/audit/store';
@@ -60,7 +68,11 @@ export class AuditTable extends Construct {
   /** Lets `grantee` append audit rows (conditional puts) and withdraw its own rows after a failed action. */
   public grantWrite(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...AUDIT_WRITE_ACTIONS], resources: [this.table.tableArn] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...AUDIT_WRITE_ACTIONS],
+        resources: [this.table.tableArn],
+      }),
     );
   }
 
@@ -81,9 +93,16 @@ export class AuditTable extends Construct {
   }
 }
 
-const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
+const ATTRIBUTE_TYPES = {
+  S: AttributeType.STRING,
+  N: AttributeType.NUMBER,
+  B: AttributeType.BINARY,
+} as const;
 
 /** The store spells key types as DynamoDB does ('S', 'N', 'B'). */
-function keyAttribute(key: { readonly name: string; readonly type: keyof typeof ATTRIBUTE_TYPES }): Attribute {
+function keyAttribute(key: {
+  readonly name: string;
+  readonly type: keyof typeof ATTRIBUTE_TYPES;
+}): Attribute {
   return { name: key.name, type: ATTRIBUTE_TYPES[key.type] };
 }

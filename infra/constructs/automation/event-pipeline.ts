@@ -86,7 +86,8 @@ export class EventPipeline extends Construct {
     });
     Validations.of(deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This is the dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
+      reason:
+        'This is the dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
     });
     const queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -116,11 +117,13 @@ export class EventPipeline extends Construct {
     );
     Validations.of(handler).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked by an SQS event source, never asynchronously: failed records go to the queue\'s redrive dead-letter queue.',
+      reason:
+        "Invoked by an SQS event source, never asynchronously: failed records go to the queue's redrive dead-letter queue.",
     });
     Validations.of(handler).acknowledge({
       id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason: 'SQS event source mappings take no on-failure destination; the queue\'s redrive policy moves failed records to the dead-letter queue.',
+      reason:
+        "SQS event source mappings take no on-failure destination; the queue's redrive policy moves failed records to the dead-letter queue.",
     });
 
     this.rules = Object.entries(props.eventPatterns).map(

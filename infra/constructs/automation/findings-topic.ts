@@ -52,11 +52,13 @@ export class FindingsTopic extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is a dead-letter queue: the redrive target of every subscription of the findings topic.',
+      reason:
+        'This queue is a dead-letter queue: the redrive target of every subscription of the findings topic.',
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
+      reason:
+        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
     });
     // One subscription per address; an address listed by several teams receives each of their alerts once.
     for (const [email, teams] of teamsByEmail(props.teams)) {
@@ -74,7 +76,11 @@ export class FindingsTopic extends Construct {
   public grantPublish(grantee: IGrantable): void {
     const principal = grantee.grantPrincipal;
     principal.addToPrincipalPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+      }),
     );
     principal.addToPrincipalPolicy(
       new PolicyStatement({

@@ -48,12 +48,15 @@ export function grantRepositoryActions(
  */
 export function grantEnhancedScanFindings(scope: Construct, id: string, role: IRole): Policy {
   const policy = new Policy(scope, id, {
-    statements: [new PolicyStatement({ effect: Effect.ALLOW, actions: ['inspector2:ListFindings'], resources: ['*'] })],
+    statements: [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['inspector2:ListFindings'], resources: ['*'] }),
+    ],
     roles: [role],
   });
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'inspector2:ListFindings supports no resource-level permissions; ECR needs it to return enhanced scan findings.',
+    reason:
+      'inspector2:ListFindings supports no resource-level permissions; ECR needs it to return enhanced scan findings.',
   });
   return policy;
 }

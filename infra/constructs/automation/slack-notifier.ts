@@ -58,11 +58,13 @@ export class SlackNotifier extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is a dead-letter queue: the redrive target of the Slack subscription and the on-failure destination of the notifier function.',
+      reason:
+        'This queue is a dead-letter queue: the redrive target of the Slack subscription and the on-failure destination of the notifier function.',
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
+      reason:
+        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
     });
     const handler = new AutomationFunction(this, 'Function', {
       functionDir: 'slack-notifier',
@@ -78,7 +80,8 @@ export class SlackNotifier extends Construct {
     });
     Validations.of(handler).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Failed asynchronous invocations go to an on-failure destination (the same dead-letter queue), which records more context than a function DLQ.',
+      reason:
+        'Failed asynchronous invocations go to an on-failure destination (the same dead-letter queue), which records more context than a function DLQ.',
     });
     props.topic.addSubscription(new LambdaSubscription(handler, { deadLetterQueue: this.deadLetterQueue }));
 
