@@ -178,7 +178,7 @@ export async function gateImage(
 export function formatGateResult(result: GateResult): string {
   const lines = [
     `${result.image} (${result.digest})`,
-    `verdict: ${result.verdict.result.toUpperCase()}: ${result.verdict.reason}`,
+    `verdict: ${result.verdict.result.toUpperCase()} (${result.verdict.reason.replace(/^(pass|fail): /, '')})`,
     `findings: ${formatCounts(result.counts)} (threshold ${result.maxSeverity})`,
   ];
   let text = `${lines.join('\n')}\n`;

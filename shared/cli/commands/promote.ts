@@ -19,6 +19,7 @@ import {
 } from '../aws-options';
 import { CliError, EXIT } from '../errors';
 import { formatImageRef, parseImageRef } from '../format/image-ref';
+import { formatTable } from '../format/table';
 
 interface PromoteOptions {
   to: string;
@@ -183,13 +184,14 @@ Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already 
       deps.out(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const lines = [`${label} (${digest})`, `verdict: ${describeVerdict(verdict)}${forced ? ` - FORCED by ${by}: ${reason}` : ''}`];
-      for (const tag of tags) {
+      const rows = tags.map((tag) => {
         const outcome = outcomes[tag];
-        lines.push(
-          `  ${ref.repository}:${tag}  ${outcome === 'added' ? 'added' : outcome === 'present' ? 'already here' : 'REFUSED: immutable tag on another image'}`,
-        );
-      }
-      deps.out(`${lines.join('\n')}\n`);
+        return [
+          `${ref.repository}:${tag}`,
+          outcome === 'added' ? 'added' : outcome === 'present' ? 'already here' : 'REFUSED: immutable tag on another image',
+        ];
+      });
+      deps.out(`${lines.join('\n')}\n\n${formatTable(['TAG', 'RESULT'], rows)}`);
     }
     if (refused.length > 0) {
       throw new CliError(`${refused.join(', ')} not promoted: immutable tag(s) already on another image`, EXIT.FAIL);

@@ -17,8 +17,9 @@ export function summarizeDetail(detail: Record<string, unknown> | undefined): st
   const parts: string[] = [];
   if (typeof reason === 'string' && reason) parts.push(reason);
   for (const [key, value] of Object.entries(rest)) {
-    // Finding id lists are long and live in --json output.
-    if (key === 'findingIds' || value === undefined) continue;
+    // Finding id lists and hashes are long and live in --json output; a reason already says pass/fail and the highest severity.
+    if (key === 'findingIds' || key === 'findingSetHash' || value === undefined) continue;
+    if (parts.length > 0 && (key === 'result' || key === 'highestSeverity')) continue;
     parts.push(`${key}=${scalar(value)}`);
   }
   const text = parts.join('; ');

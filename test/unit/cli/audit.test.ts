@@ -85,7 +85,7 @@ describe('harbormaster audit (against dynalite)', () => {
     expect(lines[0]).toBe(`payments/api:v1.4.2 (${DIGEST_A})`);
     expect(lines[2]).toMatch(/^TIME {18}ACTION {3}TAGS {4}DETAIL$/);
     expect(lines[3]).toBe(
-      '2026-11-20 09:02:00Z  verdict          fail: 1 CRITICAL above threshold MEDIUM; result=fail; highestSeverity=CRITICAL',
+      '2026-11-20 09:02:00Z  verdict          fail: 1 CRITICAL above threshold MEDIUM',
     );
     expect(lines[4]).toBe('2026-11-20 09:00:00Z  pushed   v1.4.2');
     expect(lines).toHaveLength(5);

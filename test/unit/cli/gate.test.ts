@@ -122,7 +122,7 @@ describe('harbormaster gate', () => {
       imageId: { imageDigest: DIGEST },
     });
     expect(sleeps).toEqual([10_000]);
-    expect(out).toContain('verdict: FAIL: fail: 1 HIGH above threshold MEDIUM');
+    expect(out).toContain('verdict: FAIL (1 HIGH above threshold MEDIUM)');
     const rows = out.split('\n').filter((l) => /^(HIGH|MEDIUM) /.test(l));
     expect(rows[0]).toMatch(/^HIGH\s+CVE-2024-0001\s+openssl 3\.0\.13 \(no fix yet\)$/);
     expect(rows[1]).toMatch(/^MEDIUM\s+CVE-2024-0002\s+zlib 1\.2\.13 \(no fix yet\)$/);
@@ -148,7 +148,7 @@ describe('harbormaster gate', () => {
     // Assess
     expect(code).toBe(0);
     expect(sleeps).toEqual([]);
-    expect(out).toContain('verdict: PASS: pass: no finding above threshold MEDIUM (highest LOW); allowlisted: CVE-2023-45853');
+    expect(out).toContain('verdict: PASS (no finding above threshold MEDIUM (highest LOW); allowlisted: CVE-2023-45853)');
     expect(out).toMatch(/HIGH\s+CVE-2023-45853\s+zlib 1\.2\.13 -> 1\.3\.1\s+allowlisted/);
     expect(out).toContain('findings: 1 HIGH, 2 LOW, 1 UNDEFINED (threshold MEDIUM)');
   });

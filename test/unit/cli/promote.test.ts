@@ -118,7 +118,7 @@ describe('harbormaster promote (audit store on dynalite)', () => {
     const promoted = entries.find((e) => e.action === 'promoted');
     expect(promoted).toMatchObject({ tags: ['staging', 'stable'], time: NOW.toISOString(), detail: { by: CALLER, source: 'cli' } });
     expect(entries.some((e) => e.action === 'forced-promotion')).toBe(false);
-    expect(out).toContain('payments/api:staging  added');
+    expect(out).toMatch(/^payments\/api:staging\s+added$/m);
   });
 
   it('refuses (exit 1) an image whose latest verdict fails, tagging nothing and writing nothing', async () => {
@@ -206,7 +206,7 @@ describe('harbormaster promote (audit store on dynalite)', () => {
     // Assess
     expect(code).toBe(1);
     expect(err).toContain('v1 not promoted: immutable tag(s) already on another image');
-    expect(out).toContain('payments/api:v1  REFUSED: immutable tag on another image');
+    expect(out).toMatch(/^payments\/api:v1\s+REFUSED: immutable tag on another image$/m);
     const { entries } = await store.imageTimeline('payments/api', DIGEST);
     expect(entries.find((e) => e.action === 'promoted')?.tags).toEqual(['staging']);
   });
