@@ -1,0 +1,104 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetImageCommand, ECRClient, ListImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { rawEvent } from '../automation/support';
+import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './support';
+
+setFunctionEnv('image-events');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { handler } = require('../../../functions/image-events') as typeof import('../../../functions/image-events');
+
+const ecr = mockClient(ECRClient);
+const ddb = mockClient(DynamoDBClient);
+
+describe('image-events handler', () => {
+  let logs: ReturnType<typeof captureLogs>;
+
+  beforeEach(() => {
+    ecr.reset();
+    ddb.reset();
+    logs = captureLogs();
+    ddb.on(PutItemCommand).resolves({});
+    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
+    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+    ecr.on(PutImageCommand).resolves({});
+  });
+
+  afterEach(() => {
+    logs.restore();
+  });
+
+  it('reports exactly the bad record of a batch of 3 and processes the other two', async () => {
+    // Prepare
+    const push = JSON.stringify(rawEvent('ecr-image-push'));
+    const event = sqsEvent(
+      sqsRecord('m-1', push),
+      sqsRecord('m-2', push.slice(0, 120)),
+      sqsRecord('m-3', JSON.stringify(rawEvent('ecr-image-delete'))),
+    );
+
+    // Act
+    const response = await handler(event, CONTEXT);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    const errors = logs.lines().filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'record failed; it will be retried, then dead-lettered', messageId: 'm-2' });
+    expect(String(errors[0].reason)).toMatch(/^EventParseError: \(event\): expected JSON text/);
+  });
+
+  it('names the missing field of an event without a digest', async () => {
+    // Prepare
+    const bad = rawEvent('ecr-image-push', (e) => delete e.detail['image-digest']);
+
+    // Act
+    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(bad))), CONTEXT);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    const errors = logs.lines().filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0].reason)).toContain('detail.image-digest');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('tags once across a duplicated delivery: the second delivery writes nothing', async () => {
+    // Prepare
+    const body = JSON.stringify(rawEvent('ecr-image-push'));
+    ddb
+      .on(PutItemCommand)
+      .resolvesOnce({})
+      .rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+
+    // Act
+    const first = await handler(sqsEvent(sqsRecord('m-1', body)), CONTEXT);
+    const second = await handler(sqsEvent(sqsRecord('m-1-again', body)), CONTEXT);
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(second).toEqual({ batchItemFailures: [] });
+    expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 3);
+    expect(logs.lines().some((l) => l.message === 'event already processed' && l.messageId === 'm-1-again')).toBe(true);
+  });
+
+  it('acknowledges an ignored event (unmanaged repository) without failing it', async () => {
+    // Act
+    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-push-unmanaged')))), CONTEXT);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('fails a scan event that was routed to this queue by mistake', async () => {
+    // Act
+    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))), CONTEXT);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(String(logs.lines().find((l) => l.level === 'ERROR')?.reason)).toContain('does not belong on this function');
+  });
+});
