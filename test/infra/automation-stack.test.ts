@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Queue, type CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { EventPipeline } from '../../infra/constructs/automation/event-pipeline';
 import { imageEventPatterns, scanEventPatterns } from '../../infra/constructs/automation/event-patterns';
 import { repositoryArn } from '../../infra/constructs/automation/function-grants';
 import { AutomationStack } from '../../infra/stacks/automation-stack';
@@ -228,6 +229,24 @@ describe('event patterns for long repository lists', () => {
     expect(() => imageEventPatterns({ names: [], arnOf, account: ACCOUNT })).toThrow(
       /at least one managed repository/,
     );
+  });
+});
+
+describe('EventPipeline', () => {
+  it('rejects a pipeline without any event pattern at synth', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Pipeline');
+
+    // Act / Assess
+    expect(
+      () =>
+        new EventPipeline(stack, 'Empty', {
+          eventPatterns: {},
+          functionDir: 'image-events',
+          config: config(),
+          description: 'nothing',
+        }),
+    ).toThrow(/Empty: expected at least one entry in props.eventPatterns/);
   });
 });
 

@@ -76,6 +76,9 @@ export class EventPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
+    if (Object.keys(props.eventPatterns).length === 0) {
+      throw new Error(`EventPipeline ${id}: expected at least one entry in props.eventPatterns`);
+    }
     const timeout = props.timeout ?? Duration.seconds(30);
     const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(0);
 
@@ -102,7 +105,7 @@ export class EventPipeline extends Construct {
     const handler = new AutomationFunction(this, 'Function', {
       functionDir: props.functionDir,
       config: props.config,
-      description: props.description,
+      description: `Harbormaster: ${props.description}`,
       timeout,
       memorySize: props.memorySize ?? 256,
       environment: props.environment,
