@@ -322,6 +322,10 @@ async function putMonolithic(
       request.destroy();
       throw error;
     }
+    // Answered before the body was complete: read why, then drop the connection (it cannot be reused).
+    await handleFailedUploadAnswer(ctx, await response, `PUT ${blob.digest} to ${url.host}`).finally(() =>
+      request.destroy(),
+    );
   }
   await expectCommitted(ctx, blob, await response, url);
 }
@@ -370,6 +374,12 @@ async function uploadChunks(
         request.destroy();
         throw error;
       }
+      // Answered before the chunk was complete: read why, then drop the connection (it cannot be reused).
+      await handleFailedUploadAnswer(
+        ctx,
+        await response,
+        `PATCH ${start}-${end - 1} of ${blob.digest}`,
+      ).finally(() => request.destroy());
     }
     const answer = await response;
     const status = answer.statusCode ?? 0;
