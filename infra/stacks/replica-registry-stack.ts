@@ -2,7 +2,7 @@ import { Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig, RepositoryConfig } from '../../shared/config/schema';
 import { GovernedRepository } from '../constructs/registry/GovernedRepository';
-import { ecrReplicaTargets, type EcrReplicaTarget } from '../constructs/replication/replication-targets';
+import { ecrReplicaTargets, type EcrReplicaTarget } from '../../shared/replication/rule-targets';
 
 export interface ReplicaRegistryStackProps extends StackProps {
   /** The replica repositories of this stack's region (same account as the source registry). */

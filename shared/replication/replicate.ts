@@ -3,7 +3,7 @@ import type { AuditEntry } from '../domain/types';
 import type { CopyOptions, CopyResult } from '../oci/copy';
 import type { CredentialProvider } from '../oci/credentials';
 import { formatReference } from '../oci/reference';
-import { destinationLabel, destinationReference, sourceReference } from './destination-ref';
+import { destinationLabel, destinationReference, sourceReference, type SourceRegistry } from './destination-ref';
 import { buildReplicationFailureAlert, type ReplicationFailureAlert } from './failure-alert';
 import type { ReplicationMessage } from './message';
 import { destinationCredentials, type SecretCredentialsReader } from './registry-credentials';
@@ -140,7 +140,12 @@ export async function replicate(
 }
 
 /** The image a copy reads: a managed repository's digest, and the tags to write at the destination. */
-export type ReplicationImage = Pick<ReplicationMessage, 'source' | 'repository' | 'digest' | 'tags'>;
+export interface ReplicationImage {
+  readonly source: SourceRegistry;
+  readonly repository: string;
+  readonly digest: string;
+  readonly tags: readonly string[];
+}
 
 /** The part of ReplicationDeps one copy needs (the CLI's backfill uses it without audit or alerts). */
 export type CopyDeps = Pick<ReplicationDeps, 'copy' | 'ecrCredentials' | 'readSecret' | 'copyOptions' | 'clock'>;

@@ -1,5 +1,5 @@
-import type { HarbormasterConfig, RepositoryConfig } from '../../../shared/config/schema';
-import { matchesTagPattern } from '../../../shared/config/tag-patterns';
+import type { HarbormasterConfig, RepositoryConfig } from '../config/schema';
+import { matchesTagPattern } from '../config/tag-patterns';
 
 /** One ECR repository a gated replication rule writes to. */
 export interface EcrReplicaTarget {

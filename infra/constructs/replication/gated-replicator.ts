@@ -10,7 +10,7 @@ import type { HarbormasterConfig } from '../../../shared/config/schema';
 import { METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
 import { ENV } from '../../../shared/runtime/env-names';
 import { HarbormasterFunction } from '../harbormaster-function';
-import { ecrReplicaTargets, registryCredentialSecrets, replicatedSourceRepositories } from './replication-targets';
+import { ecrReplicaTargets, registryCredentialSecrets, replicatedSourceRepositories } from '../../../shared/replication/rule-targets';
 
 /** Reads a source image: manifest, blob existence and blob download (ECR's pull actions). */
 export const SOURCE_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'] as const;
