@@ -47,7 +47,7 @@ export const CONTEXT = { functionName: 'test', awsRequestId: 'req-1', getRemaini
 export function captureLogs(): { lines: () => Record<string, unknown>[]; restore: () => void } {
   const seen: Record<string, unknown>[] = [];
   const spies = (['info', 'warn', 'error', 'log', 'debug'] as const).map((method) =>
-    jest.spyOn(console, method).mockImplementation((text?: unknown) => {
+    jest.spyOn(console, method as 'log').mockImplementation((text?: unknown) => {
       try {
         seen.push(JSON.parse(String(text)) as Record<string, unknown>);
       } catch {
