@@ -85,8 +85,11 @@ export function resolveCliDeps(explicit?: CliDeps): CliDeps {
 /** Adds --region and --profile to a command. */
 export function addAwsOptions(command: Command): Command {
   return command
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile\'s region)')
-    .option('--profile <name>', 'named profile from ~/.aws/config (default: AWS_PROFILE or the standard credential chain)');
+    .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
+    .option(
+      '--profile <name>',
+      'named profile from ~/.aws/config (default: AWS_PROFILE or the standard credential chain)',
+    );
 }
 
 /** Picks the AWS options out of a command's parsed options. */
@@ -114,12 +117,18 @@ export function awsError(action: string, error: unknown): CliError {
   const e = error as { name?: string; message?: string };
   const message = e?.message ?? String(error);
   if (/region is missing|region not accepted/i.test(message)) {
-    return new CliError(`${action}: no AWS region: pass --region or set AWS_REGION`, EXIT.ERROR, { cause: error });
-  }
-  if (e?.name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new CliError(`${action}: no AWS credentials: pass --profile or configure the standard AWS credential chain`, EXIT.ERROR, {
+    return new CliError(`${action}: no AWS region: pass --region or set AWS_REGION`, EXIT.ERROR, {
       cause: error,
     });
+  }
+  if (e?.name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return new CliError(
+      `${action}: no AWS credentials: pass --profile or configure the standard AWS credential chain`,
+      EXIT.ERROR,
+      {
+        cause: error,
+      },
+    );
   }
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
   return new CliError(`${action}: ${name}${message}`, EXIT.ERROR, { cause: error });
@@ -136,7 +145,10 @@ export async function resolveImageDigest(
   if (ref.digest && !ref.tag) return { digest: ref.digest, tags: [] };
   try {
     const out = await ecr.send(
-      new DescribeImagesCommand({ repositoryName: ref.repository, imageIds: [ref.tag ? { imageTag: ref.tag } : { imageDigest: ref.digest }] }),
+      new DescribeImagesCommand({
+        repositoryName: ref.repository,
+        imageIds: [ref.tag ? { imageTag: ref.tag } : { imageDigest: ref.digest }],
+      }),
     );
     const detail = out.imageDetails?.[0];
     if (!detail?.imageDigest) throw new CliError(`${ref.repository}:${ref.tag} was not found`);
@@ -144,10 +156,16 @@ export async function resolveImageDigest(
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'ImageNotFoundException') {
-      throw new CliError(`image ${ref.repository}:${ref.tag ?? ref.digest} was not found`, EXIT.ERROR, { cause: error });
+      throw new CliError(`image ${ref.repository}:${ref.tag ?? ref.digest} was not found`, EXIT.ERROR, {
+        cause: error,
+      });
     }
     if (name === 'RepositoryNotFoundException') {
-      throw new CliError(`repository ${ref.repository} does not exist in this account and region`, EXIT.ERROR, { cause: error });
+      throw new CliError(
+        `repository ${ref.repository} does not exist in this account and region`,
+        EXIT.ERROR,
+        { cause: error },
+      );
     }
     throw awsError(`DescribeImages for ${ref.repository}`, error);
   }

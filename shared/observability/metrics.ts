@@ -41,7 +41,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const serviceName = options.serviceName ?? process.env[SERVICE_NAME_ENV];
   if (!serviceName) {
     // Without it every metric lands under "service_undefined" and the dashboard and alarms see nothing.
-    throw new Error(`environment variable ${SERVICE_NAME_ENV} is required but not set (the metrics' service dimension)`);
+    throw new Error(
+      `environment variable ${SERVICE_NAME_ENV} is required but not set (the metrics' service dimension)`,
+    );
   }
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 }

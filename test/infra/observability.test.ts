@@ -16,20 +16,36 @@ interface Fixture {
 }
 
 /** A stack with two functions and two dead-letter queues, wired to the dashboard and alarms like the automation stack. */
-function build(alarmEmails: string[] = ['oncall@example.com', 'platform@example.com'], withNag = false): Fixture {
+function build(
+  alarmEmails: string[] = ['oncall@example.com', 'platform@example.com'],
+  withNag = false,
+): Fixture {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'ObservabilityTest', { env: { region: 'eu-west-1', account: '111122223333' } });
+  const stack = new Stack(app, 'ObservabilityTest', {
+    env: { region: 'eu-west-1', account: '111122223333' },
+  });
   const fn = (id: string) =>
-    new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>{}') });
+    new LambdaFunction(stack, id, {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler=()=>{}'),
+    });
   const functions: MonitoredFunction[] = [
     { name: 'scan-events', function: fn('ScanEvents') },
     { name: 'replicator', function: fn('Replicator'), serviceName: 'harbormaster-replicator' },
   ];
   // Like the automation stack: each pipeline construct names its queue DeadLetterQueue.
   const dlq = (pipeline: string) =>
-    new Queue(new Construct(stack, pipeline), 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    new Queue(new Construct(stack, pipeline), 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
   const deadLetterQueues = [dlq('ScanEventsPipeline'), dlq('ReplicationPipeline')];
-  new HarbormasterDashboard(stack, 'Dashboard', { functions, deadLetterQueues, replicationServiceName: 'harbormaster-replicator' });
+  new HarbormasterDashboard(stack, 'Dashboard', {
+    functions,
+    deadLetterQueues,
+    replicationServiceName: 'harbormaster-replicator',
+  });
   const alarms = new HarbormasterAlarms(stack, 'Alarms', {
     functions,
     deadLetterQueues,
@@ -65,7 +81,12 @@ describe('HarbormasterAlarms', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${pipeline}DeadLetterQueue`), 'QueueName'] } }],
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${pipeline}DeadLetterQueue`), 'QueueName'] },
+          },
+        ],
         AlarmDescription: Match.stringLikeRegexp(`dead-letter queue ${pipeline}/DeadLetterQueue\\.`),
         AlarmActions: [topicRef(fixture)],
         OKActions: [topicRef(fixture)],
@@ -73,7 +94,7 @@ describe('HarbormasterAlarms', () => {
     }
   });
 
-  it('alarms on each function\'s Errors above zero, notifying the operations topic', () => {
+  it("alarms on each function's Errors above zero, notifying the operations topic", () => {
     // Prepare
     const fixture = build();
 
@@ -121,7 +142,9 @@ describe('HarbormasterAlarms', () => {
     const keyId = fixture.stack.getLogicalId(fixture.alarms.topicKey.node.defaultChild as never);
 
     // Act / Assess
-    fixture.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    fixture.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
     fixture.template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -137,7 +160,11 @@ describe('HarbormasterAlarms', () => {
     fixture.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -182,10 +209,13 @@ describe('HarbormasterDashboard', () => {
     const body = widgets(fixture);
 
     // Assess
-    for (const title of ['Events processed', 'Events failed', 'Alerts sent', 'Tags written']) expect(body).toContain(title);
+    for (const title of ['Events processed', 'Events failed', 'Alerts sent', 'Tags written'])
+      expect(body).toContain(title);
     for (const metric of ['EventsProcessed', 'EventsFailed', 'AlertsSent', 'TagsWritten']) {
       expect(body).toContain(`[\\"Harbormaster\\",\\"${metric}\\",\\"service\\",\\"scan-events\\"`);
-      expect(body).toContain(`[\\"Harbormaster\\",\\"${metric}\\",\\"service\\",\\"harbormaster-replicator\\"`);
+      expect(body).toContain(
+        `[\\"Harbormaster\\",\\"${metric}\\",\\"service\\",\\"harbormaster-replicator\\"`,
+      );
     }
   });
 
@@ -197,8 +227,12 @@ describe('HarbormasterDashboard', () => {
     const body = widgets(fixture);
 
     // Assess
-    expect(body).toContain('[\\"Harbormaster\\",\\"ReplicationBytes\\",\\"service\\",\\"harbormaster-replicator\\"');
-    expect(body).toContain('[\\"Harbormaster\\",\\"ReplicationsFailed\\",\\"service\\",\\"harbormaster-replicator\\"');
+    expect(body).toContain(
+      '[\\"Harbormaster\\",\\"ReplicationBytes\\",\\"service\\",\\"harbormaster-replicator\\"',
+    );
+    expect(body).toContain(
+      '[\\"Harbormaster\\",\\"ReplicationsFailed\\",\\"service\\",\\"harbormaster-replicator\\"',
+    );
   });
 
   it('graphs dead-letter queue depth and function errors, duration and throttles', () => {
@@ -210,7 +244,8 @@ describe('HarbormasterDashboard', () => {
 
     // Assess
     expect(body).toContain('[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\"');
-    for (const metric of ['Errors', 'Duration', 'Throttles']) expect(body).toContain(`[\\"AWS/Lambda\\",\\"${metric}\\",\\"FunctionName\\"`);
+    for (const metric of ['Errors', 'Duration', 'Throttles'])
+      expect(body).toContain(`[\\"AWS/Lambda\\",\\"${metric}\\",\\"FunctionName\\"`);
     expect(body).toContain('Dead-letter queue depth');
     expect(body).toContain('\\"label\\":\\"ScanEventsPipeline/DeadLetterQueue\\"');
     expect(body).toContain('\\"label\\":\\"ReplicationPipeline/DeadLetterQueue\\"');
@@ -220,7 +255,11 @@ describe('HarbormasterDashboard', () => {
   it('rejects duplicate function names at synth', () => {
     // Prepare
     const stack = new Stack(new App(), 'Dup');
-    const fn = new LambdaFunction(stack, 'F', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('x') });
+    const fn = new LambdaFunction(stack, 'F', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('x'),
+    });
 
     // Act / Assess
     expect(

@@ -15,7 +15,12 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
-import { idFromLabel, type MonitoredFunction, queueLabels, validateMonitoredFunctions } from './monitored-function';
+import {
+  idFromLabel,
+  type MonitoredFunction,
+  queueLabels,
+  validateMonitoredFunctions,
+} from './monitored-function';
 
 export interface HarbormasterAlarmsProps {
   /** Every automation function: one Errors alarm each. */
@@ -78,7 +83,9 @@ export class HarbormasterAlarms extends Construct {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: {
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
         },
       }),
     );

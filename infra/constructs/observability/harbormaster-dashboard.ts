@@ -11,7 +11,12 @@ import {
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
-import { type MonitoredFunction, queueLabels, serviceNameOf, validateMonitoredFunctions } from './monitored-function';
+import {
+  type MonitoredFunction,
+  queueLabels,
+  serviceNameOf,
+  validateMonitoredFunctions,
+} from './monitored-function';
 
 export interface HarbormasterDashboardProps {
   /** The automation functions: one line each on the event, error, duration and throttle graphs. */
@@ -49,7 +54,12 @@ export class HarbormasterDashboard extends Construct {
     const period = props.period ?? Duration.minutes(5);
     const replicator = props.replicationServiceName ?? 'replicator';
 
-    const harbormaster = (metricName: string, service: string, statistic: string = Stats.SUM, label?: string): Metric =>
+    const harbormaster = (
+      metricName: string,
+      service: string,
+      statistic: string = Stats.SUM,
+      label?: string,
+    ): Metric =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -89,7 +99,9 @@ export class HarbormasterDashboard extends Construct {
       graph('Images quarantined', perFunction(METRIC.ImagesQuarantined)),
     );
     this.dashboard.addWidgets(
-      graph('Replication bytes', [harbormaster(METRIC.ReplicationBytes, replicator, Stats.SUM, 'bytes copied')]),
+      graph('Replication bytes', [
+        harbormaster(METRIC.ReplicationBytes, replicator, Stats.SUM, 'bytes copied'),
+      ]),
       graph('Replications', [
         harbormaster(METRIC.ReplicationsSucceeded, replicator, Stats.SUM, 'succeeded'),
         harbormaster(METRIC.ReplicationsFailed, replicator, Stats.SUM, 'failed'),
@@ -103,7 +115,11 @@ export class HarbormasterDashboard extends Construct {
       graph(
         'Dead-letter queue depth (messages visible)',
         queueLabels(props.deadLetterQueues).map((label, i) =>
-          props.deadLetterQueues[i].metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period, label }),
+          props.deadLetterQueues[i].metricApproximateNumberOfMessagesVisible({
+            statistic: Stats.MAXIMUM,
+            period,
+            label,
+          }),
         ),
       ),
       graph(
@@ -112,13 +128,17 @@ export class HarbormasterDashboard extends Construct {
       ),
       graph(
         'Function throttles',
-        props.functions.map((f) => f.function.metricThrottles({ statistic: Stats.SUM, period, label: f.name })),
+        props.functions.map((f) =>
+          f.function.metricThrottles({ statistic: Stats.SUM, period, label: f.name }),
+        ),
       ),
     );
     this.dashboard.addWidgets(
       graph(
         'Function duration p99 (ms)',
-        props.functions.map((f) => f.function.metricDuration({ statistic: Stats.p(99), period, label: f.name })),
+        props.functions.map((f) =>
+          f.function.metricDuration({ statistic: Stats.p(99), period, label: f.name }),
+        ),
       ),
     );
   }

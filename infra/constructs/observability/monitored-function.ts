@@ -25,9 +25,12 @@ export function validateMonitoredFunctions(functions: readonly MonitoredFunction
   const seen = new Set<string>();
   for (const f of functions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f.name)) {
-      throw new Error(`${owner}: functions[].name "${f.name}" is expected to be letters, digits, ".", "_" or "-"`);
+      throw new Error(
+        `${owner}: functions[].name "${f.name}" is expected to be letters, digits, ".", "_" or "-"`,
+      );
     }
-    if (seen.has(f.name)) throw new Error(`${owner}: functions[].name "${f.name}" appears twice; names must be unique`);
+    if (seen.has(f.name))
+      throw new Error(`${owner}: functions[].name "${f.name}" appears twice; names must be unique`);
     seen.add(f.name);
   }
 }
@@ -39,7 +42,9 @@ export function validateMonitoredFunctions(functions: readonly MonitoredFunction
 export function queueLabels(queues: readonly IQueue[]): string[] {
   const labels = queues.map((q) => {
     const stackPath = Stack.of(q).node.path;
-    const path = q.node.path.startsWith(`${stackPath}/`) ? q.node.path.slice(stackPath.length + 1) : q.node.path;
+    const path = q.node.path.startsWith(`${stackPath}/`)
+      ? q.node.path.slice(stackPath.length + 1)
+      : q.node.path;
     return path;
   });
   const seen = new Map<string, number>();

@@ -33,14 +33,21 @@ const READ_ONLY_RETENTION_DAYS = 1;
 export function sinceTime(text: string, now: Date): string {
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new CliError(`--since: expected a duration such as 7d or a date such as 2026-11-01, got "${text}"`);
+    if (Number.isNaN(ms))
+      throw new CliError(
+        `--since: expected a duration such as 7d or a date such as 2026-11-01, got "${text}"`,
+      );
     return new Date(ms).toISOString();
   }
   return new Date(now.getTime() - parseDuration(text, '--since')).toISOString();
 }
 
 /** Reads pages until `limit` entries (or the end of the timeline), newest first. */
-async function collect(read: (query: TimelineQuery) => Promise<TimelinePage>, since: string | undefined, limit: number) {
+async function collect(
+  read: (query: TimelineQuery) => Promise<TimelinePage>,
+  since: string | undefined,
+  limit: number,
+) {
   const entries: AuditEntry[] = [];
   let cursor: string | undefined;
   do {
@@ -115,6 +122,7 @@ Exit codes: 0 timeline printed (possibly empty), 2 error.`,
       return;
     }
     deps.out(`${subject}\n\n${formatAuditTable(result.entries, !digest)}`);
-    if (result.truncated) deps.out(`\n(showing the newest ${limit}; raise --limit or narrow --since for more)\n`);
+    if (result.truncated)
+      deps.out(`\n(showing the newest ${limit}; raise --limit or narrow --since for more)\n`);
   });
 }

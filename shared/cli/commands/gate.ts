@@ -1,4 +1,8 @@
-import { DescribeImageScanFindingsCommand, type DescribeImageScanFindingsResponse, type ECRClient } from '@aws-sdk/client-ecr';
+import {
+  DescribeImageScanFindingsCommand,
+  type DescribeImageScanFindingsResponse,
+  type ECRClient,
+} from '@aws-sdk/client-ecr';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { severityThreshold, type SeverityThreshold } from '../../config/primitives';
@@ -10,7 +14,14 @@ import { findRepository } from '../../policy/managed';
 import { formatCounts } from '../../policy/severity';
 import { decideVerdict } from '../../policy/verdict';
 import { describeFindings } from '../../registry/ecr-images';
-import { addAwsOptions, awsError, awsOptionsFrom, type CliDeps, resolveCliDeps, resolveImageDigest } from '../aws-options';
+import {
+  addAwsOptions,
+  awsError,
+  awsOptionsFrom,
+  type CliDeps,
+  resolveCliDeps,
+  resolveImageDigest,
+} from '../aws-options';
 import { CliError, EXIT } from '../errors';
 import { parseDuration, parsePositiveInt } from '../format/duration';
 import { formatFindings, sortFindings } from '../format/findings';
@@ -57,7 +68,9 @@ export function gatePolicy(
   if (options.maxSeverity !== undefined) {
     const parsed = severityThreshold.safeParse(options.maxSeverity.toUpperCase());
     if (!parsed.success) {
-      throw new CliError(`--max-severity: expected one of NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "${options.maxSeverity}"`);
+      throw new CliError(
+        `--max-severity: expected one of NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "${options.maxSeverity}"`,
+      );
     }
     override = parsed.data;
   }
@@ -67,12 +80,17 @@ export function gatePolicy(
     if (!override) {
       throw new CliError(`no ${DEFAULT_CONFIG_PATH} here: pass --config FILE or --max-severity LEVEL`);
     }
-    deps.err(`harbormaster: no ${DEFAULT_CONFIG_PATH}; gating on --max-severity ${override} with no allowlist\n`);
+    deps.err(
+      `harbormaster: no ${DEFAULT_CONFIG_PATH}; gating on --max-severity ${override} with no allowlist\n`,
+    );
     return { maxSeverity: override, allowlist: [], promoteTo: [], quarantine: false };
   }
   const managed = findRepository(loadConfig(path), repository);
   if (!managed) {
-    if (!override) throw new CliError(`${repository} is not managed in ${path}: pass --max-severity LEVEL to gate it anyway`);
+    if (!override)
+      throw new CliError(
+        `${repository} is not managed in ${path}: pass --max-severity LEVEL to gate it anyway`,
+      );
     return { maxSeverity: override, allowlist: [], promoteTo: [], quarantine: false };
   }
   return override ? { ...managed.scan, maxSeverity: override } : managed.scan;
@@ -103,13 +121,16 @@ async function waitForScan(
       );
       status = response.imageScanStatus?.status ?? 'PENDING';
     } catch (error) {
-      if ((error as Error).name !== 'ScanNotFoundException') throw awsError(`DescribeImageScanFindings for ${image.label}`, error);
+      if ((error as Error).name !== 'ScanNotFoundException')
+        throw awsError(`DescribeImageScanFindings for ${image.label}`, error);
       status = 'NOT STARTED';
     }
     if (response && DONE.has(status)) return response;
     if (!WAITING.has(status) && status !== 'NOT STARTED') {
       const description = response?.imageScanStatus?.description;
-      throw new CliError(`the scan of ${image.label} ended with status ${status}${description ? `: ${description}` : ''}`);
+      throw new CliError(
+        `the scan of ${image.label} ended with status ${status}${description ? `: ${description}` : ''}`,
+      );
     }
     if (status !== reported) {
       deps.err(`waiting for the scan of ${image.label} (${status})...\n`);
@@ -146,7 +167,9 @@ export async function gateImage(
 
   const parsedCounts = severityCounts.safeParse(scan.imageScanFindings?.findingSeverityCounts);
   if (!parsedCounts.success) {
-    throw new CliError(`unexpected severity counts for ${label}: ${parsedCounts.error.issues[0]?.message ?? 'invalid'}`);
+    throw new CliError(
+      `unexpected severity counts for ${label}: ${parsedCounts.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   const counts = parsedCounts.data.counts;
   const anyFinding = Object.values(counts).some((n) => n > 0);
@@ -154,7 +177,11 @@ export async function gateImage(
   let complete = true;
   if (anyFinding) {
     try {
-      const described = await describeFindings(ecr, { repository: input.repository, digest }, { max: MAX_FINDINGS });
+      const described = await describeFindings(
+        ecr,
+        { repository: input.repository, digest },
+        { max: MAX_FINDINGS },
+      );
       findings = described.findings;
       complete = described.complete;
     } catch (error) {
@@ -186,7 +213,8 @@ export function formatGateResult(result: GateResult): string {
     const allowlisted = new Set(result.verdict.allowlisted.map((id) => id.toUpperCase()));
     text += `\ntop findings:\n${formatFindings(result.topFindings, allowlisted)}`;
   }
-  if (!result.findingsComplete) text += `(more than ${MAX_FINDINGS} findings; only the first ${MAX_FINDINGS} were read)\n`;
+  if (!result.findingsComplete)
+    text += `(more than ${MAX_FINDINGS} findings; only the first ${MAX_FINDINGS} were read)\n`;
   return text;
 }
 
@@ -195,10 +223,16 @@ export function registerGate(program: Command, explicitDeps?: CliDeps): void {
     .command('gate')
     .description("Wait for an image's scan and pass or fail it with the repository's scan policy (for CI)")
     .argument('<image>', 'REPOSITORY:TAG (or REPOSITORY@sha256:DIGEST)')
-    .option('--max-severity <level>', 'highest severity that still passes (NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL); overrides the config')
+    .option(
+      '--max-severity <level>',
+      'highest severity that still passes (NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL); overrides the config',
+    )
     .option('--timeout <duration>', 'give up waiting for the scan after this long (exit 2)', '10m')
     .option('--poll <duration>', 'time between scan status checks', '10s')
-    .option('--config <file>', `Harbormaster config with the repository's scan policy and allowlist (default: ${DEFAULT_CONFIG_PATH})`)
+    .option(
+      '--config <file>',
+      `Harbormaster config with the repository's scan policy and allowlist (default: ${DEFAULT_CONFIG_PATH})`,
+    )
     .option('--top <n>', 'show at most this many findings', '10')
     .option('--json', 'print the result as JSON');
   addAwsOptions(command);
@@ -220,7 +254,14 @@ Exit codes: 0 pass, 1 fail, 2 error (scan FAILED, unsupported image, bad input) 
     const pollMs = parseDuration(options.poll, '--poll');
     const top = parsePositiveInt(options.top, '--top');
     const policy = gatePolicy(ref.repository, options, deps);
-    const result = await gateImage(deps, { ...ref, policy, timeoutMs, pollMs, top, ...awsOptionsFrom(options) });
+    const result = await gateImage(deps, {
+      ...ref,
+      policy,
+      timeoutMs,
+      pollMs,
+      top,
+      ...awsOptionsFrom(options),
+    });
     deps.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatGateResult(result));
     if (result.verdict.result === 'fail') {
       throw new CliError(`${result.image} fails its scan policy (${result.verdict.reason})`, EXIT.FAIL);

@@ -66,7 +66,9 @@ function toImage(result: LifecyclePolicyPreviewResult, descriptions: Map<number,
     ...(result.imagePushedAt ? { pushedAt: new Date(result.imagePushedAt).toISOString() } : {}),
     action: result.action?.type ?? 'EXPIRE',
     ...(priority !== undefined ? { rulePriority: priority } : {}),
-    ...(priority !== undefined && descriptions.get(priority) ? { ruleDescription: descriptions.get(priority) } : {}),
+    ...(priority !== undefined && descriptions.get(priority)
+      ? { ruleDescription: descriptions.get(priority) }
+      : {}),
   };
 }
 
@@ -97,15 +99,25 @@ export async function previewLifecycle(
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'LifecyclePolicyPreviewInProgressException') {
-      throw new CliError(`a lifecycle preview is already running for ${repositoryName}; wait for it to finish and retry`, EXIT.ERROR, {
+      throw new CliError(
+        `a lifecycle preview is already running for ${repositoryName}; wait for it to finish and retry`,
+        EXIT.ERROR,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (name === 'LifecyclePolicyNotFoundException') {
+      throw new CliError(`${repositoryName} has no deployed lifecycle policy to preview`, EXIT.ERROR, {
         cause: error,
       });
     }
-    if (name === 'LifecyclePolicyNotFoundException') {
-      throw new CliError(`${repositoryName} has no deployed lifecycle policy to preview`, EXIT.ERROR, { cause: error });
-    }
     if (name === 'RepositoryNotFoundException') {
-      throw new CliError(`repository ${repositoryName} does not exist in this account and region`, EXIT.ERROR, { cause: error });
+      throw new CliError(
+        `repository ${repositoryName} does not exist in this account and region`,
+        EXIT.ERROR,
+        { cause: error },
+      );
     }
     throw awsError(`StartLifecyclePolicyPreview for ${repositoryName}`, error);
   }
@@ -123,7 +135,9 @@ export async function previewLifecycle(
       throw new CliError(`the lifecycle preview for ${repositoryName} ended with status ${first.status}`);
     }
     if (deps.now().getTime() + options.pollMs > deadline) {
-      throw new CliError(`timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for the lifecycle preview of ${repositoryName}`);
+      throw new CliError(
+        `timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for the lifecycle preview of ${repositoryName}`,
+      );
     }
     await deps.sleep(options.pollMs);
   }
@@ -134,7 +148,9 @@ export async function previewLifecycle(
   while (nextToken) {
     let page: GetLifecyclePolicyPreviewResponse;
     try {
-      page = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName, maxResults: 100, nextToken }));
+      page = await ecr.send(
+        new GetLifecyclePolicyPreviewCommand({ repositoryName, maxResults: 100, nextToken }),
+      );
     } catch (error) {
       throw awsError(`GetLifecyclePolicyPreview for ${repositoryName}`, error);
     }
@@ -142,13 +158,15 @@ export async function previewLifecycle(
     nextToken = page.nextToken;
   }
   images.sort(
-    (a, b) => (a.rulePriority ?? 0) - (b.rulePriority ?? 0) || (a.pushedAt ?? '').localeCompare(b.pushedAt ?? ''),
+    (a, b) =>
+      (a.rulePriority ?? 0) - (b.rulePriority ?? 0) || (a.pushedAt ?? '').localeCompare(b.pushedAt ?? ''),
   );
   return {
     repository: repositoryName,
     source: options.policyText ? 'config' : 'deployed',
     images,
-    expiringCount: first.summary?.expiringImageTotalCount ?? images.filter((i) => i.action === 'EXPIRE').length,
+    expiringCount:
+      first.summary?.expiringImageTotalCount ?? images.filter((i) => i.action === 'EXPIRE').length,
   };
 }
 
@@ -174,7 +192,11 @@ export function registerLifecyclePreview(program: Command, explicitDeps?: CliDep
     .command('lifecycle-preview')
     .description("Preview which images ECR's lifecycle policy would expire, and under which rule")
     .argument('<repository>', 'repository name, e.g. payments/api')
-    .option('--config <file>', 'Harbormaster config file whose lifecycle settings are previewed', DEFAULT_CONFIG_PATH)
+    .option(
+      '--config <file>',
+      'Harbormaster config file whose lifecycle settings are previewed',
+      DEFAULT_CONFIG_PATH,
+    )
     .option('--deployed', "preview the repository's deployed lifecycle policy instead of the config's")
     .option('--json', 'print JSON for scripts')
     .option('--timeout <duration>', 'give up waiting for the preview after this long (exit 2)', '5m')
@@ -208,7 +230,13 @@ Exit codes: 0 preview printed, 2 error or timeout.`,
       policyText = lifecyclePolicyText(managed);
       if (!policyText) throw new CliError(`${repository} has no lifecycle rules in ${options.config}`);
     }
-    const report = await previewLifecycle(deps, { repository, policyText, ...awsOptionsFrom(options), timeoutMs, pollMs });
+    const report = await previewLifecycle(deps, {
+      repository,
+      policyText,
+      ...awsOptionsFrom(options),
+      timeoutMs,
+      pollMs,
+    });
     deps.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatPreview(report));
   });
 }

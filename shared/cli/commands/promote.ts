@@ -47,11 +47,21 @@ export interface PromoteResult {
 
 /** --to a,b,c: each a valid image tag, duplicates removed. */
 export function parseTargetTags(text: string): string[] {
-  const tags = [...new Set(text.split(',').map((t) => t.trim()).filter((t) => t.length > 0))];
-  if (tags.length === 0) throw new CliError('--to: expected one or more tags, e.g. --to staging or --to prod,stable');
+  const tags = [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    ),
+  ];
+  if (tags.length === 0)
+    throw new CliError('--to: expected one or more tags, e.g. --to staging or --to prod,stable');
   for (const tag of tags) {
     if (!imageTag.safeParse(tag).success) {
-      throw new CliError(`--to: "${tag}" is not an image tag (1-128 characters from [A-Za-z0-9._-], not starting with "." or "-")`);
+      throw new CliError(
+        `--to: "${tag}" is not an image tag (1-128 characters from [A-Za-z0-9._-], not starting with "." or "-")`,
+      );
     }
   }
   return tags;
@@ -73,13 +83,18 @@ function describeVerdict(verdict: LatestVerdict | undefined): string {
 export function registerPromote(program: Command, explicitDeps?: CliDeps): void {
   const command = program
     .command('promote')
-    .description('Add tags to an image that passed its scan: build once, tag many (PutImage with the same manifest, no data transfer)')
+    .description(
+      'Add tags to an image that passed its scan: build once, tag many (PutImage with the same manifest, no data transfer)',
+    )
     .argument('<image>', 'REPOSITORY:TAG or REPOSITORY@sha256:DIGEST')
     .requiredOption('--to <tags>', 'tag(s) to add, comma-separated, e.g. staging or prod,stable')
     .option('--force', 'promote even though the latest verdict fails or is missing (needs --reason)')
     .option('--reason <text>', 'why the promotion is forced; stored in the audit trail with who forced it')
     .option('--table <name>', 'audit table name (default: $HARBORMASTER_AUDIT_TABLE)')
-    .option('--config <file>', `config whose audit.retentionDays the audit row uses (default: ${DEFAULT_CONFIG_PATH})`)
+    .option(
+      '--config <file>',
+      `config whose audit.retentionDays the audit row uses (default: ${DEFAULT_CONFIG_PATH})`,
+    )
     .option('--json', 'print the result as JSON');
   addAwsOptions(command);
   command.addHelpText(
@@ -99,8 +114,10 @@ Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already 
     const ref = parseImageRef(imageArg, 'tag-or-digest');
     const tags = parseTargetTags(options.to);
     const reason = options.reason?.trim();
-    if (options.force && !reason) throw new CliError('--force needs --reason TEXT: the audit trail records why');
-    if (!options.force && options.reason !== undefined) throw new CliError('--reason is only used with --force');
+    if (options.force && !reason)
+      throw new CliError('--force needs --reason TEXT: the audit trail records why');
+    if (!options.force && options.reason !== undefined)
+      throw new CliError('--reason is only used with --force');
     const tableName = auditTableName(options.table, deps);
     const retention = retentionDays(options.config, deps);
     const aws = awsOptionsFrom(options);
@@ -148,7 +165,12 @@ Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already 
           {
             action: 'forced-promotion',
             tags: written,
-            detail: { by, reason, verdict: verdict?.result ?? 'none', verdictReason: verdict?.reason ?? 'no verdict recorded' },
+            detail: {
+              by,
+              reason,
+              verdict: verdict?.result ?? 'none',
+              verdictReason: verdict?.reason ?? 'no verdict recorded',
+            },
           },
         ]
       : [];
@@ -167,7 +189,10 @@ Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already 
           followUps,
         );
       } catch (error) {
-        throw awsError(`tags written but the audit row failed (table ${tableName})`, (error as Error).cause ?? error);
+        throw awsError(
+          `tags written but the audit row failed (table ${tableName})`,
+          (error as Error).cause ?? error,
+        );
       }
     }
 
@@ -183,18 +208,28 @@ Exit codes: 0 promoted, 1 refused (failing verdict, or an immutable tag already 
     if (options.json) {
       deps.out(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      const lines = [`${label} (${digest})`, `verdict: ${describeVerdict(verdict)}${forced ? ` - FORCED by ${by}: ${reason}` : ''}`];
+      const lines = [
+        `${label} (${digest})`,
+        `verdict: ${describeVerdict(verdict)}${forced ? ` - FORCED by ${by}: ${reason}` : ''}`,
+      ];
       const rows = tags.map((tag) => {
         const outcome = outcomes[tag];
         return [
           `${ref.repository}:${tag}`,
-          outcome === 'added' ? 'added' : outcome === 'present' ? 'already here' : 'REFUSED: immutable tag on another image',
+          outcome === 'added'
+            ? 'added'
+            : outcome === 'present'
+              ? 'already here'
+              : 'REFUSED: immutable tag on another image',
         ];
       });
       deps.out(`${lines.join('\n')}\n\n${formatTable(['TAG', 'RESULT'], rows)}`);
     }
     if (refused.length > 0) {
-      throw new CliError(`${refused.join(', ')} not promoted: immutable tag(s) already on another image`, EXIT.FAIL);
+      throw new CliError(
+        `${refused.join(', ')} not promoted: immutable tag(s) already on another image`,
+        EXIT.FAIL,
+      );
     }
   });
 }

@@ -33,7 +33,9 @@ export function shortTime(iso: string): string {
 
 /** The timeline as an aligned table; the digest column only for a repository timeline (several images). */
 export function formatAuditTable(entries: readonly AuditEntry[], withDigest: boolean): string {
-  const headers = withDigest ? ['TIME', 'DIGEST', 'ACTION', 'TAGS', 'DETAIL'] : ['TIME', 'ACTION', 'TAGS', 'DETAIL'];
+  const headers = withDigest
+    ? ['TIME', 'DIGEST', 'ACTION', 'TAGS', 'DETAIL']
+    : ['TIME', 'ACTION', 'TAGS', 'DETAIL'];
   const rows = entries.map((e) => {
     const cells = [shortTime(e.time), e.action, (e.tags ?? []).join(','), summarizeDetail(e.detail)];
     if (withDigest) cells.splice(1, 0, shortDigest(e.digest));

@@ -1,6 +1,13 @@
 import { CliError } from '../errors';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** Parses "90s", "10m", "7d", "2w" into milliseconds; `flag` names the option in the error. */
 export function parseDuration(text: string, flag: string): number {

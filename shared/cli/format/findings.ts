@@ -4,7 +4,8 @@ import { formatTable } from './table';
 /** Most severe first, then by id, so the top of the list is what to fix first. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
-    (a, b) => SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || a.id.localeCompare(b.id),
+    (a, b) =>
+      SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || a.id.localeCompare(b.id),
   );
 }
 
@@ -19,6 +20,11 @@ export function packageChange(finding: Finding): string {
 export function formatFindings(findings: readonly Finding[], allowlisted: ReadonlySet<string>): string {
   return formatTable(
     ['SEVERITY', 'ID', 'PACKAGE', ''],
-    findings.map((f) => [f.severity, f.id, packageChange(f), allowlisted.has(f.id.toUpperCase()) ? 'allowlisted' : '']),
+    findings.map((f) => [
+      f.severity,
+      f.id,
+      packageChange(f),
+      allowlisted.has(f.id.toUpperCase()) ? 'allowlisted' : '',
+    ]),
   );
 }

@@ -17,7 +17,10 @@ const ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/
  * Parses REPO, REPO:TAG, REPO@DIGEST (or a full ECR image URI). `require`: any of those (any), a bare
  * repository (repository), a tag (tag), or a tag or digest (tag-or-digest).
  */
-export function parseImageRef(text: string, require: 'any' | 'repository' | 'tag' | 'tag-or-digest' = 'any'): ImageRef {
+export function parseImageRef(
+  text: string,
+  require: 'any' | 'repository' | 'tag' | 'tag-or-digest' = 'any',
+): ImageRef {
   const input = text.trim().replace(ECR_HOST, '');
   let repository = input;
   let tag: string | undefined;
@@ -26,7 +29,8 @@ export function parseImageRef(text: string, require: 'any' | 'repository' | 'tag
   if (at >= 0) {
     repository = input.slice(0, at);
     digest = input.slice(at + 1);
-    if (!DIGEST.test(digest)) throw new CliError(`"${text}": expected a digest such as sha256:<64 hex characters> after @`);
+    if (!DIGEST.test(digest))
+      throw new CliError(`"${text}": expected a digest such as sha256:<64 hex characters> after @`);
   } else {
     const colon = input.lastIndexOf(':');
     if (colon >= 0) {
@@ -38,9 +42,12 @@ export function parseImageRef(text: string, require: 'any' | 'repository' | 'tag
   if (!REPOSITORY_NAME_PATTERN.test(repository)) {
     throw new CliError(`"${text}": expected an ECR repository name such as payments/api`);
   }
-  if (require === 'tag' && !tag) throw new CliError(`"${text}": expected REPOSITORY:TAG, e.g. payments/api:v1.4.2`);
+  if (require === 'tag' && !tag)
+    throw new CliError(`"${text}": expected REPOSITORY:TAG, e.g. payments/api:v1.4.2`);
   if (require === 'tag-or-digest' && !tag && !digest) {
-    throw new CliError(`"${text}": expected REPOSITORY:TAG or REPOSITORY@sha256:..., e.g. payments/api:v1.4.2`);
+    throw new CliError(
+      `"${text}": expected REPOSITORY:TAG or REPOSITORY@sha256:..., e.g. payments/api:v1.4.2`,
+    );
   }
   if (require === 'repository' && (tag || digest)) {
     throw new CliError(`"${text}": expected a repository name without a tag or digest`);

@@ -13,7 +13,14 @@ const DIGEST_B = `sha256:${'b'.repeat(64)}`;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 
 function entry(overrides: Partial<AuditEntry>): AuditEntry {
-  return { repository: 'payments/api', digest: DIGEST_A, action: 'pushed', time: '2026-11-20T09:00:00Z', eventId: 'evt-1', ...overrides };
+  return {
+    repository: 'payments/api',
+    digest: DIGEST_A,
+    action: 'pushed',
+    time: '2026-11-20T09:00:00Z',
+    eventId: 'evt-1',
+    ...overrides,
+  };
 }
 
 describe('harbormaster audit (against dynalite)', () => {
@@ -37,16 +44,31 @@ describe('harbormaster audit (against dynalite)', () => {
     tableName = `cli-audit-${tableCounter}`;
     await createAuditTable(db.client, tableName);
     const store = new AuditStore(db.client, { tableName, retentionDays: 30 });
-    await store.record(entry({ action: 'pushed', time: '2026-11-20T09:00:00Z', eventId: 'evt-push', tags: ['v1.4.2'] }));
+    await store.record(
+      entry({ action: 'pushed', time: '2026-11-20T09:00:00Z', eventId: 'evt-push', tags: ['v1.4.2'] }),
+    );
     await store.record(
       entry({
         action: 'verdict',
         time: '2026-11-20T09:02:00Z',
         eventId: 'evt-scan',
-        detail: { result: 'fail', highestSeverity: 'CRITICAL', reason: 'fail: 1 CRITICAL above threshold MEDIUM', findingIds: ['CVE-2024-1'] },
+        detail: {
+          result: 'fail',
+          highestSeverity: 'CRITICAL',
+          reason: 'fail: 1 CRITICAL above threshold MEDIUM',
+          findingIds: ['CVE-2024-1'],
+        },
       }),
     );
-    await store.record(entry({ action: 'pushed', time: '2026-11-01T09:00:00Z', eventId: 'evt-old', digest: DIGEST_B, tags: ['v1.3.0'] }));
+    await store.record(
+      entry({
+        action: 'pushed',
+        time: '2026-11-01T09:00:00Z',
+        eventId: 'evt-old',
+        digest: DIGEST_B,
+        tags: ['v1.3.0'],
+      }),
+    );
     out = '';
     err = '';
     configureCliDeps({
@@ -70,7 +92,9 @@ describe('harbormaster audit (against dynalite)', () => {
 
   it("resolves a tag to its digest and prints the image's timeline newest first as an aligned table", async () => {
     // Prepare
-    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST_A, imageTags: ['v1.4.2'] }] });
+    ecr
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ imageDigest: DIGEST_A, imageTags: ['v1.4.2'] }] });
 
     // Act
     const code = await run(['audit', 'payments/api:v1.4.2', '--region', 'eu-west-1']);
@@ -84,9 +108,7 @@ describe('harbormaster audit (against dynalite)', () => {
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toBe(`payments/api:v1.4.2 (${DIGEST_A})`);
     expect(lines[2]).toMatch(/^TIME {18}ACTION {3}TAGS {4}DETAIL$/);
-    expect(lines[3]).toBe(
-      '2026-11-20 09:02:00Z  verdict          fail: 1 CRITICAL above threshold MEDIUM',
-    );
+    expect(lines[3]).toBe('2026-11-20 09:02:00Z  verdict          fail: 1 CRITICAL above threshold MEDIUM');
     expect(lines[4]).toBe('2026-11-20 09:00:00Z  pushed   v1.4.2');
     expect(lines).toHaveLength(5);
   });
@@ -145,7 +167,9 @@ describe('harbormaster audit (against dynalite)', () => {
 
   it('exits 2 with one line for an unknown tag, a bad --since and a missing table', async () => {
     // Prepare
-    ecr.on(DescribeImagesCommand).rejects(Object.assign(new Error('not found'), { name: 'ImageNotFoundException' }));
+    ecr
+      .on(DescribeImagesCommand)
+      .rejects(Object.assign(new Error('not found'), { name: 'ImageNotFoundException' }));
 
     // Act
     const codes = [
@@ -158,7 +182,9 @@ describe('harbormaster audit (against dynalite)', () => {
     expect(codes).toEqual([2, 2, 2]);
     const lines = err.trimEnd().split('\n');
     expect(lines[0]).toBe('harbormaster: image payments/api:nope was not found');
-    expect(lines[1]).toBe('harbormaster: --since: expected a duration such as 30s, 10m, 12h or 7d, got "yesterday"');
+    expect(lines[1]).toBe(
+      'harbormaster: --since: expected a duration such as 30s, 10m, 12h or 7d, got "yesterday"',
+    );
     expect(lines[2]).toMatch(/^harbormaster: reading audit table no-such-table: ResourceNotFoundException: /);
     expect(lines).toHaveLength(3);
   });

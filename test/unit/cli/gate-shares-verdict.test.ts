@@ -30,8 +30,16 @@ repositories:
 `;
 
 const FINDINGS = [
-  { name: 'CVE-2024-0001', severity: 'HIGH' as const, attributes: [{ key: 'package_name', value: 'openssl' }] },
-  { name: 'CVE-2023-45853', severity: 'CRITICAL' as const, attributes: [{ key: 'package_name', value: 'zlib' }] },
+  {
+    name: 'CVE-2024-0001',
+    severity: 'HIGH' as const,
+    attributes: [{ key: 'package_name', value: 'openssl' }],
+  },
+  {
+    name: 'CVE-2023-45853',
+    severity: 'CRITICAL' as const,
+    attributes: [{ key: 'package_name', value: 'zlib' }],
+  },
 ];
 
 const scanEvent: ScanEvent = {
@@ -97,7 +105,14 @@ describe('gate and the scan function share one verdict implementation', () => {
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     });
     const scanPathCalls = spy.mock.calls.length;
-    const gateCode = await run(['gate', 'payments/api:v1.4.2', '--config', configPath, '--region', 'eu-west-1']);
+    const gateCode = await run([
+      'gate',
+      'payments/api:v1.4.2',
+      '--config',
+      configPath,
+      '--region',
+      'eu-west-1',
+    ]);
 
     // Assess
     expect(scanPathCalls).toBeGreaterThan(0);

@@ -75,13 +75,21 @@ afterEach(() => {
   configureCliDeps();
 });
 
-const gate = (...args: string[]) => run(['gate', 'payments/api:v1.4.2', '--config', configPath, '--region', 'eu-west-1', ...args]);
+const gate = (...args: string[]) =>
+  run(['gate', 'payments/api:v1.4.2', '--config', configPath, '--region', 'eu-west-1', ...args]);
 // Enhanced scans report UNTRIAGED, which the SDK's FindingSeverity type does not list.
 const status = (s: ScanStatus, counts?: Record<string, number>): DescribeImageScanFindingsResponse => ({
   imageScanStatus: { status: s },
-  ...(counts ? { imageScanFindings: { findingSeverityCounts: counts as Partial<Record<FindingSeverity, number>> } } : {}),
+  ...(counts
+    ? { imageScanFindings: { findingSeverityCounts: counts as Partial<Record<FindingSeverity, number>> } }
+    : {}),
 });
-const basicFinding = (name: string, severity: FindingSeverity, pkg: string, version: string): ImageScanFinding => ({
+const basicFinding = (
+  name: string,
+  severity: FindingSeverity,
+  pkg: string,
+  version: string,
+): ImageScanFinding => ({
   name,
   severity,
   attributes: [
@@ -89,7 +97,13 @@ const basicFinding = (name: string, severity: FindingSeverity, pkg: string, vers
     { key: 'package_version', value: version },
   ],
 });
-const enhancedFinding = (id: string, severity: string, pkg: string, version: string, fixed?: string): EnhancedImageScanFinding => ({
+const enhancedFinding = (
+  id: string,
+  severity: string,
+  pkg: string,
+  version: string,
+  fixed?: string,
+): EnhancedImageScanFinding => ({
   severity,
   packageVulnerabilityDetails: {
     vulnerabilityId: id,
@@ -107,7 +121,10 @@ describe('harbormaster gate', () => {
     ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1000 }).resolves({
       imageScanStatus: { status: 'COMPLETE' },
       imageScanFindings: {
-        findings: [basicFinding('CVE-2024-0002', 'MEDIUM', 'zlib', '1.2.13'), basicFinding('CVE-2024-0001', 'HIGH', 'openssl', '3.0.13')],
+        findings: [
+          basicFinding('CVE-2024-0002', 'MEDIUM', 'zlib', '1.2.13'),
+          basicFinding('CVE-2024-0001', 'HIGH', 'openssl', '3.0.13'),
+        ],
       },
     });
 
@@ -116,7 +133,10 @@ describe('harbormaster gate', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, { repositoryName: 'payments/api', imageIds: [{ imageTag: 'v1.4.2' }] });
+    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      repositoryName: 'payments/api',
+      imageIds: [{ imageTag: 'v1.4.2' }],
+    });
     expect(ecr).toHaveReceivedCommandWith(DescribeImageScanFindingsCommand, {
       repositoryName: 'payments/api',
       imageId: { imageDigest: DIGEST },
@@ -127,12 +147,16 @@ describe('harbormaster gate', () => {
     expect(rows[0]).toMatch(/^HIGH\s+CVE-2024-0001\s+openssl 3\.0\.13 \(no fix yet\)$/);
     expect(rows[1]).toMatch(/^MEDIUM\s+CVE-2024-0002\s+zlib 1\.2\.13 \(no fix yet\)$/);
     expect(err).toContain('waiting for the scan of payments/api:v1.4.2 (IN_PROGRESS)');
-    expect(err).toContain('harbormaster: payments/api:v1.4.2 fails its scan policy (fail: 1 HIGH above threshold MEDIUM)');
+    expect(err).toContain(
+      'harbormaster: payments/api:v1.4.2 fails its scan policy (fail: 1 HIGH above threshold MEDIUM)',
+    );
   });
 
   it('passes (exit 0) an enhanced scan whose only blocking finding is on an active allowlist entry', async () => {
     // Prepare
-    ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1 }).resolves(status('ACTIVE', { HIGH: 1, LOW: 2, UNTRIAGED: 1 }));
+    ecr
+      .on(DescribeImageScanFindingsCommand, { maxResults: 1 })
+      .resolves(status('ACTIVE', { HIGH: 1, LOW: 2, UNTRIAGED: 1 }));
     ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1000 }).resolves({
       imageScanFindings: {
         enhancedFindings: [
@@ -148,7 +172,9 @@ describe('harbormaster gate', () => {
     // Assess
     expect(code).toBe(0);
     expect(sleeps).toEqual([]);
-    expect(out).toContain('verdict: PASS (no finding above threshold MEDIUM (highest LOW); allowlisted: CVE-2023-45853)');
+    expect(out).toContain(
+      'verdict: PASS (no finding above threshold MEDIUM (highest LOW); allowlisted: CVE-2023-45853)',
+    );
     expect(out).toMatch(/HIGH\s+CVE-2023-45853\s+zlib 1\.2\.13 -> 1\.3\.1\s+allowlisted/);
     expect(out).toContain('findings: 1 HIGH, 2 LOW, 1 UNDEFINED (threshold MEDIUM)');
   });
@@ -158,7 +184,9 @@ describe('harbormaster gate', () => {
     ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1 }).resolves(status('COMPLETE', { CRITICAL: 1 }));
     ecr
       .on(DescribeImageScanFindingsCommand, { maxResults: 1000 })
-      .resolves({ imageScanFindings: { findings: [basicFinding('CVE-2020-0001', 'CRITICAL', 'glibc', '2.31')] } });
+      .resolves({
+        imageScanFindings: { findings: [basicFinding('CVE-2020-0001', 'CRITICAL', 'glibc', '2.31')] },
+      });
 
     // Act
     const code = await gate();
@@ -169,12 +197,14 @@ describe('harbormaster gate', () => {
 
   it('--max-severity overrides the config threshold and reads every findings page', async () => {
     // Prepare
-    ecr.on(DescribeImageScanFindingsCommand).callsFake(async (input: { maxResults?: number; nextToken?: string }) => {
-      if (input.maxResults === 1) return status('COMPLETE', { HIGH: 2 });
-      return input.nextToken === 'p2'
-        ? { imageScanFindings: { findings: [basicFinding('CVE-2', 'HIGH', 'b', '1')] } }
-        : { nextToken: 'p2', imageScanFindings: { findings: [basicFinding('CVE-1', 'HIGH', 'a', '1')] } };
-    });
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .callsFake(async (input: { maxResults?: number; nextToken?: string }) => {
+        if (input.maxResults === 1) return status('COMPLETE', { HIGH: 2 });
+        return input.nextToken === 'p2'
+          ? { imageScanFindings: { findings: [basicFinding('CVE-2', 'HIGH', 'b', '1')] } }
+          : { nextToken: 'p2', imageScanFindings: { findings: [basicFinding('CVE-1', 'HIGH', 'a', '1')] } };
+      });
 
     // Act
     const code = await gate('--max-severity', 'high', '--json');
@@ -187,7 +217,11 @@ describe('harbormaster gate', () => {
     expect(result.verdict.result).toBe('pass');
     expect(result.digest).toBe(DIGEST);
     expect(result.topFindings.map((f: { id: string }) => f.id)).toEqual(['CVE-1', 'CVE-2']);
-    expect(ecr.commandCalls(DescribeImageScanFindingsCommand).map((c) => c.args[0].input.nextToken)).toEqual([undefined, undefined, 'p2']);
+    expect(ecr.commandCalls(DescribeImageScanFindingsCommand).map((c) => c.args[0].input.nextToken)).toEqual([
+      undefined,
+      undefined,
+      'p2',
+    ]);
   });
 
   it('makes no findings call for a clean image', async () => {
@@ -205,7 +239,9 @@ describe('harbormaster gate', () => {
 
   it('keeps polling while the scan is not found, then exits 2 at --timeout (fake clock, no real wait)', async () => {
     // Prepare
-    ecr.on(DescribeImageScanFindingsCommand).rejects(Object.assign(new Error('no scan'), { name: 'ScanNotFoundException' }));
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(Object.assign(new Error('no scan'), { name: 'ScanNotFoundException' }));
 
     // Act
     const code = await gate('--timeout', '10m', '--poll', '10s');
@@ -214,7 +250,9 @@ describe('harbormaster gate', () => {
     expect(code).toBe(2);
     expect(sleeps).toHaveLength(60);
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 61);
-    expect(err).toContain('harbormaster: timed out after 600s waiting for the scan of payments/api:v1.4.2 (last status NOT STARTED)');
+    expect(err).toContain(
+      'harbormaster: timed out after 600s waiting for the scan of payments/api:v1.4.2 (last status NOT STARTED)',
+    );
   });
 
   it('exits 2 when the scan stays PENDING past the timeout', async () => {
@@ -229,18 +267,23 @@ describe('harbormaster gate', () => {
     expect(err).toContain('timed out after 30s');
   });
 
-  it.each<ScanStatus>(['FAILED', 'UNSUPPORTED_IMAGE', 'SCAN_ELIGIBILITY_EXPIRED'])('exits 2 at once when the scan status is %s', async (s) => {
-    // Prepare
-    ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: s, description: 'why' } });
+  it.each<ScanStatus>(['FAILED', 'UNSUPPORTED_IMAGE', 'SCAN_ELIGIBILITY_EXPIRED'])(
+    'exits 2 at once when the scan status is %s',
+    async (s) => {
+      // Prepare
+      ecr
+        .on(DescribeImageScanFindingsCommand)
+        .resolves({ imageScanStatus: { status: s, description: 'why' } });
 
-    // Act
-    const code = await gate();
+      // Act
+      const code = await gate();
 
-    // Assess
-    expect(code).toBe(2);
-    expect(sleeps).toEqual([]);
-    expect(err).toContain(`harbormaster: the scan of payments/api:v1.4.2 ended with status ${s}: why`);
-  });
+      // Assess
+      expect(code).toBe(2);
+      expect(sleeps).toEqual([]);
+      expect(err).toContain(`harbormaster: the scan of payments/api:v1.4.2 ended with status ${s}: why`);
+    },
+  );
 
   it('exits 2 with one line for bad input: no tag, an unknown severity, an unmanaged repository', async () => {
     // Act
@@ -253,7 +296,9 @@ describe('harbormaster gate', () => {
     // Assess
     expect(codes).toEqual([2, 2, 2]);
     expect(err).toContain('expected REPOSITORY:TAG or REPOSITORY@sha256:..., e.g. payments/api:v1.4.2');
-    expect(err).toContain('--max-severity: expected one of NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "SEVERE"');
+    expect(err).toContain(
+      '--max-severity: expected one of NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "SEVERE"',
+    );
     expect(err).toContain('other/repo is not managed in');
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
   });

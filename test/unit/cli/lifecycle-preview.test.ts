@@ -116,17 +116,31 @@ describe('harbormaster lifecycle-preview', () => {
         nextToken: 'page-2',
         summary: { expiringImageTotalCount: 3 },
         previewResults: [
-          { imageDigest: DIGEST_B, imageTags: ['v1.0.0'], action: { type: 'EXPIRE' }, appliedRulePriority: 2 },
+          {
+            imageDigest: DIGEST_B,
+            imageTags: ['v1.0.0'],
+            action: { type: 'EXPIRE' },
+            appliedRulePriority: 2,
+          },
         ],
       })
       .resolvesOnce({
         status: 'COMPLETE',
         nextToken: 'page-3',
-        previewResults: [{ imageDigest: DIGEST_A, imageTags: [], action: { type: 'EXPIRE' }, appliedRulePriority: 1 }],
+        previewResults: [
+          { imageDigest: DIGEST_A, imageTags: [], action: { type: 'EXPIRE' }, appliedRulePriority: 1 },
+        ],
       })
       .resolvesOnce({
         status: 'COMPLETE',
-        previewResults: [{ imageDigest: DIGEST_C, imageTags: ['v0.9.0'], action: { type: 'EXPIRE' }, appliedRulePriority: 2 }],
+        previewResults: [
+          {
+            imageDigest: DIGEST_C,
+            imageTags: ['v0.9.0'],
+            action: { type: 'EXPIRE' },
+            appliedRulePriority: 2,
+          },
+        ],
       });
 
     // Act
@@ -160,7 +174,9 @@ describe('harbormaster lifecycle-preview', () => {
       lifecyclePolicyText: JSON.stringify({
         rules: [{ rulePriority: 5, description: 'old rule', selection: {}, action: { type: 'expire' } }],
       }),
-      previewResults: [{ imageDigest: DIGEST_A, imageTags: ['pr-12'], action: { type: 'EXPIRE' }, appliedRulePriority: 5 }],
+      previewResults: [
+        { imageDigest: DIGEST_A, imageTags: ['pr-12'], action: { type: 'EXPIRE' }, appliedRulePriority: 5 },
+      ],
     });
 
     // Act
@@ -168,8 +184,12 @@ describe('harbormaster lifecycle-preview', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(ecr).toHaveReceivedCommandWith(StartLifecyclePolicyPreviewCommand, { repositoryName: 'unmanaged/repo' });
-    expect(ecr.commandCalls(StartLifecyclePolicyPreviewCommand)[0].args[0].input.lifecyclePolicyText).toBeUndefined();
+    expect(ecr).toHaveReceivedCommandWith(StartLifecyclePolicyPreviewCommand, {
+      repositoryName: 'unmanaged/repo',
+    });
+    expect(
+      ecr.commandCalls(StartLifecyclePolicyPreviewCommand)[0].args[0].input.lifecyclePolicyText,
+    ).toBeUndefined();
     expect(out).toContain('old rule');
     expect(out).toContain('under the deployed policy');
   });
@@ -209,7 +229,9 @@ describe('harbormaster lifecycle-preview', () => {
 
   it('explains a preview that is already running', async () => {
     // Prepare
-    const busy = Object.assign(new Error('in progress'), { name: 'LifecyclePolicyPreviewInProgressException' });
+    const busy = Object.assign(new Error('in progress'), {
+      name: 'LifecyclePolicyPreviewInProgressException',
+    });
     ecr.on(StartLifecyclePolicyPreviewCommand).rejects(busy);
 
     // Act

@@ -70,9 +70,13 @@ describe('harbormaster promote (audit store on dynalite)', () => {
       err += String(text);
       return true;
     });
-    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.4.2'] }] });
+    ecr
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1.4.2'] }] });
     ecr.on(BatchGetImageCommand).resolves({
-      images: [{ imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: MEDIA_TYPE }],
+      images: [
+        { imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: MEDIA_TYPE },
+      ],
     });
     ecr.on(PutImageCommand).resolves({});
     sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '111122223333', UserId: 'AROA:jane' });
@@ -92,7 +96,8 @@ describe('harbormaster promote (audit store on dynalite)', () => {
       eventId: 'evt-scan',
       detail: { result, reason },
     });
-  const promote = (...args: string[]) => run(['promote', 'payments/api:v1.4.2', '--config', configPath, '--region', 'eu-west-1', ...args]);
+  const promote = (...args: string[]) =>
+    run(['promote', 'payments/api:v1.4.2', '--config', configPath, '--region', 'eu-west-1', ...args]);
 
   it('tags a passing image with the same manifest (no data transfer) and records who promoted it', async () => {
     // Prepare
@@ -103,7 +108,10 @@ describe('harbormaster promote (audit store on dynalite)', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(ecr).toHaveReceivedCommandWith(BatchGetImageCommand, { repositoryName: 'payments/api', imageIds: [{ imageDigest: DIGEST }] });
+    expect(ecr).toHaveReceivedCommandWith(BatchGetImageCommand, {
+      repositoryName: 'payments/api',
+      imageIds: [{ imageDigest: DIGEST }],
+    });
     for (const tag of ['staging', 'stable']) {
       expect(ecr).toHaveReceivedCommandWith(PutImageCommand, {
         repositoryName: 'payments/api',
@@ -116,7 +124,11 @@ describe('harbormaster promote (audit store on dynalite)', () => {
     expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 2);
     const { entries } = await store.imageTimeline('payments/api', DIGEST);
     const promoted = entries.find((e) => e.action === 'promoted');
-    expect(promoted).toMatchObject({ tags: ['staging', 'stable'], time: NOW.toISOString(), detail: { by: CALLER, source: 'cli' } });
+    expect(promoted).toMatchObject({
+      tags: ['staging', 'stable'],
+      time: NOW.toISOString(),
+      detail: { by: CALLER, source: 'cli' },
+    });
     expect(entries.some((e) => e.action === 'forced-promotion')).toBe(false);
     expect(out).toMatch(/^payments\/api:staging\s+added$/m);
   });
@@ -134,7 +146,9 @@ describe('harbormaster promote (audit store on dynalite)', () => {
     expect(ecr).toHaveReceivedCommandTimes(BatchGetImageCommand, 0);
     const { entries } = await store.imageTimeline('payments/api', DIGEST);
     expect(entries.map((e) => e.action)).toEqual(['verdict']);
-    expect(err).toContain('refusing to promote payments/api:v1.4.2: its latest verdict fails: fail: 1 CRITICAL above threshold MEDIUM');
+    expect(err).toContain(
+      'refusing to promote payments/api:v1.4.2: its latest verdict fails: fail: 1 CRITICAL above threshold MEDIUM',
+    );
   });
 
   it('refuses (exit 1) an image with no verdict yet', async () => {
@@ -152,7 +166,14 @@ describe('harbormaster promote (audit store on dynalite)', () => {
     await verdict('fail', 'fail: 1 CRITICAL above threshold MEDIUM');
 
     // Act
-    const code = await promote('--to', 'prod', '--force', '--reason', 'INC-2231 hotfix; CVE not reachable', '--json');
+    const code = await promote(
+      '--to',
+      'prod',
+      '--force',
+      '--reason',
+      'INC-2231 hotfix; CVE not reachable',
+      '--json',
+    );
 
     // Assess
     expect(code).toBe(0);
@@ -169,7 +190,10 @@ describe('harbormaster promote (audit store on dynalite)', () => {
         verdictReason: 'fail: 1 CRITICAL above threshold MEDIUM',
       },
     });
-    expect(entries.find((e) => e.action === 'promoted')).toMatchObject({ tags: ['prod'], detail: { by: CALLER } });
+    expect(entries.find((e) => e.action === 'promoted')).toMatchObject({
+      tags: ['prod'],
+      detail: { by: CALLER },
+    });
     const result = JSON.parse(out);
     expect(result).toMatchObject({ forced: true, by: CALLER, digest: DIGEST, outcomes: { prod: 'added' } });
   });
