@@ -1,5 +1,6 @@
 import { destinationLabel, isSourceItself } from '../../replication/destination-ref';
 import { matchesTagPattern } from '../tag-patterns';
+import type { HarbormasterConfig, ReplicationDestination } from '../schema';
 import type { ConfigCheck, ConfigProblem } from './types';
 
 const MAX_REPOSITORY_NAME = 256;
@@ -10,7 +11,9 @@ const MAX_REPOSITORY_NAME = 256;
  * - every repository glob matches at least one managed repository (a typo would replicate nothing, silently);
  * - no destination is the source registry itself (same region and account with an empty prefix);
  * - no destination appears twice in a rule;
- * - the destination repository name (prefix + source name) stays within ECR's 256 characters.
+ * - the destination repository name (prefix + source name) stays within ECR's 256 characters;
+ * - an ECR destination is not also a native replication destination of the same repository (native replication
+ *   would copy every image there ungated, and would create the repository the replica stack also creates).
  * External registries may omit credentialsSecret: they are then written anonymously.
  */
 export const gatedReplication: ConfigCheck = (config) => {
@@ -59,6 +62,13 @@ export const gatedReplication: ConfigCheck = (config) => {
       } else {
         labels.set(label, d);
       }
+      const native = nativelyReplicated(config, destination, [...matched]);
+      if (native) {
+        problems.push({
+          path,
+          message: `expected a destination native replication does not already fill, got ${destination.type === 'ecr' ? destination.region : ''} where replication.rules[${native.rule}] copies every image of ${native.repository} ungated`,
+        });
+      }
       for (const name of matched) {
         const length = destination.repositoryPrefix.length + name.length;
         if (length > MAX_REPOSITORY_NAME) {
@@ -72,3 +82,24 @@ export const gatedReplication: ConfigCheck = (config) => {
   });
   return problems;
 };
+
+/** The first native replication rule that already copies one of `repositories` to this same-account, unprefixed ECR destination. */
+function nativelyReplicated(
+  config: HarbormasterConfig,
+  destination: ReplicationDestination,
+  repositories: readonly string[],
+): { rule: number; repository: string } | undefined {
+  if (destination.type !== 'ecr' || destination.repositoryPrefix !== '') return undefined;
+  if (destination.account !== undefined && destination.account !== config.env.account) return undefined;
+  const rules = config.replication?.rules ?? [];
+  for (let i = 0; i < rules.length; i += 1) {
+    const rule = rules[i];
+    const sameTarget = rule.destinations.some(
+      (d) => d.region === destination.region && (d.account === undefined || d.account === config.env.account),
+    );
+    if (!sameTarget) continue;
+    const repository = repositories.find((name) => !rule.repositoryPrefixes || rule.repositoryPrefixes.some((p) => name.startsWith(p)));
+    if (repository) return { rule: i, repository };
+  }
+  return undefined;
+}

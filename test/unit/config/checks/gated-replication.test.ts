@@ -2,8 +2,9 @@ import { gatedReplication } from '../../../../shared/config/checks/gated-replica
 import { parseConfig } from '../../../../shared/config/load';
 import { configSchema, type ConfigInput, type HarbormasterConfig } from '../../../../shared/config/schema';
 
-function config(gated: ConfigInput['gatedReplication'], account?: string): HarbormasterConfig {
+function config(gated: ConfigInput['gatedReplication'], account?: string, native?: ConfigInput['replication']): HarbormasterConfig {
   return configSchema.parse({
+    ...(native ? { replication: native } : {}),
     env: { region: 'eu-west-1', ...(account ? { account } : {}) },
     teams: { payments: {} },
     repositories: [
@@ -93,6 +94,28 @@ describe('gatedReplication check', () => {
         message: 'expected prefix + repository name within 256 characters, got 262 for payments/api',
       },
     ]);
+  });
+
+  it('rejects an ECR destination native replication already fills for the same repositories', () => {
+    const native = { rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['payments/'] }] };
+
+    expect(gatedReplication(config([rule()], undefined, native))).toEqual([
+      {
+        path: ['gatedReplication', 0, 'destinations', 0],
+        message:
+          'expected a destination native replication does not already fill, got us-east-1 where replication.rules[0] copies every image of payments/api ungated',
+      },
+    ]);
+  });
+
+  it('accepts native replication elsewhere, to other repositories, or a prefixed gated destination', () => {
+    const elsewhere = { rules: [{ destinations: [{ region: 'eu-central-1' }] }] };
+    const others = { rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['platform/'] }] };
+    const prefixed = rule({ destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr/' }] });
+
+    expect(gatedReplication(config([rule()], undefined, elsewhere))).toEqual([]);
+    expect(gatedReplication(config([rule()], undefined, others))).toEqual([]);
+    expect(gatedReplication(config([prefixed], undefined, { rules: [{ destinations: [{ region: 'us-east-1' }] }] }))).toEqual([]);
   });
 
   it('runs as part of config validation, naming the field', () => {
