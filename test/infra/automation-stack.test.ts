@@ -194,6 +194,88 @@ describe('AutomationStack event rules', () => {
   });
 });
 
+/**
+ * EventBridge's matching for the pattern features the rules use (exact values; a field inside an array of
+ * objects matches when any element matches), applied to the published event samples under test/fixtures/events.
+ */
+function matches(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    const values = Array.isArray(event) ? event : [event];
+    return values.some((value) => pattern.includes(value));
+  }
+  if (Array.isArray(event)) return event.some((element) => matches(pattern, element));
+  if (typeof event !== 'object' || event === null) return false;
+  return Object.entries(pattern as Record<string, unknown>).every(
+    ([key, sub]) => key in event && matches(sub, (event as Record<string, unknown>)[key]),
+  );
+}
+
+/** Renders the intrinsics a pattern may hold (ARNs built with the partition) as they resolve at deploy. */
+function deployed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(deployed);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (record.Ref === 'AWS::Partition') return 'aws';
+  if ('Fn::Join' in record) {
+    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map(deployed).join(separator);
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, sub]) => [key, deployed(sub)]));
+}
+
+describe('AutomationStack rules against the published event samples', () => {
+  const fixture = (name: string) =>
+    JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'events', `${name}.json`), 'utf8'));
+  const { template } = build(
+    config({
+      // The repositories the samples name (test/fixtures/events/simulate-config.yaml).
+      repositories: [
+        { name: 'payments/api', team: 'payments' },
+        { name: 'payments/worker', team: 'payments' },
+        { name: 'platform/base-images/node', team: 'platform' },
+        { name: 'platform/tools', team: 'platform' },
+      ],
+    }),
+  );
+  const ruleIds = (event: unknown) =>
+    Object.entries(template.findResources('AWS::Events::Rule'))
+      .filter(([, rule]) => matches(deployed(rule.Properties.EventPattern), event))
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+
+  it.each([
+    ['ecr-image-push', 'ImageEventsEcrImageEvents'],
+    ['ecr-image-delete', 'ImageEventsEcrImageEvents'],
+    ['ecr-image-archive', 'ImageEventsEcrImageEvents'],
+    ['ecr-replication-success', 'ImageEventsEcrImageEvents'],
+    ['ecr-image-scan-basic', 'ScanEventsEcrImageScan'],
+    ['inspector2-scan', 'ScanEventsInspectorScan'],
+    ['inspector2-finding', 'ScanEventsInspectorFinding'],
+  ])('routes %s of a managed repository to exactly one rule, %s', (name, ruleId) => {
+    expect(ruleIds(fixture(name))).toEqual([ruleId]);
+  });
+
+  it.each(['ecr-image-push-unmanaged', 'ecr-pull-through-cache'])('matches no rule for %s', (name) => {
+    expect(ruleIds(fixture(name))).toEqual([]);
+  });
+
+  it('matches no rule for a managed repository name in another account', () => {
+    // Prepare
+    const push = { ...fixture('ecr-image-push'), account: '999999999999' };
+    const scan = fixture('inspector2-scan');
+    const foreignScan = {
+      ...scan,
+      detail: {
+        ...scan.detail,
+        'repository-name': scan.detail['repository-name'].replace(ACCOUNT, '999999999999'),
+      },
+    };
+
+    // Act / Assess
+    expect(ruleIds(push)).toEqual([]);
+    expect(ruleIds({ ...foreignScan, account: ACCOUNT })).toEqual([]);
+  });
+});
+
 describe('event patterns for long repository lists', () => {
   const arnOf = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
   const names = Array.from({ length: 120 }, (_, i) => `team-${i}/service-with-a-rather-long-name-${i}`);
