@@ -138,7 +138,8 @@ async function waitForScan(
     }
     if (deps.now().getTime() + timing.pollMs > deadline) {
       throw new CliError(
-        `timed out after ${Math.round(timing.timeoutMs / 1000)}s waiting for the scan of ${image.label} (last status ${status})`,
+        `timed out after ${Math.round(timing.timeoutMs / 1000)}s waiting for the scan of ${image.label} (last status ${status})` +
+          (status === 'NOT STARTED' ? '; is scanning on push enabled for this repository?' : ''),
       );
     }
     await deps.sleep(timing.pollMs);
