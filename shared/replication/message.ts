@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Namespace import: lets esbuild tree-shake zod (the `{ z }` re-export pulls in all of it, ~450 KB minified).
+import * as z from 'zod';
 import { accountId, awsRegion, repositoryName } from '../config/primitives';
 import { replicationDestinationSchema } from '../config/schema';
 
