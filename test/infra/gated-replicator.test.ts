@@ -166,6 +166,9 @@ describe('GatedReplicator', () => {
     expect((push[0].Resource as unknown[]).length).toBe(6);
     expect(resources).not.toMatch(/repository\/\*|"\*"/);
 
+    // Cross-account destinations allow this role in their repository policy: its ARN is an output.
+    const outputs = Object.values(template.findOutputs('*'));
+    expect(outputs).toEqual([expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^GatedReplicatorRole/), 'Arn'] } })]);
     const token = statementsWith(template, 'ecr:GetAuthorizationToken');
     expect(token).toEqual([expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' })]);
   });

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -120,6 +120,10 @@ export class GatedReplicator extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'Harbormaster replicator: copies gated images to other regions, accounts and registries',
+    });
+    new CfnOutput(this, 'ReplicatorRoleArn', {
+      value: this.role.roleArn,
+      description: 'Allow this role the ECR push actions in the repository policy of each cross-account gated replication destination',
     });
     this.function = new HarbormasterFunction(this, 'Function', {
       functionDir: 'replicator',
