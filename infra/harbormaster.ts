@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { HarbormasterConfig } from '../shared/config/schema';
 import { AutomationStack } from './stacks/automation-stack';
 import { RegistryStack } from './stacks/registry-stack';
+import { replicaStacksFor } from './stacks/replica-registry-stack';
 import { replicationTemplateStacksFor } from './stacks/replication-templates-stack';
 
 export interface HarbormasterStacks {
@@ -25,6 +26,8 @@ export function buildHarbormaster(app: App, config: HarbormasterConfig): Harborm
     config,
     description: 'Harbormaster: push and scan automation, alerts, audit trail and gated replication',
   });
+  // Gated replication copies into repositories that must already exist with the source's settings.
+  replicaStacksFor(app, config);
   // Rules run at every synth; acknowledgements sit next to the resources they excuse.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { registry, automation };

@@ -16,7 +16,10 @@ import {
   repositoryArn,
 } from '../constructs/automation/function-grants';
 import { SlackNotifier } from '../constructs/automation/slack-notifier';
+import { HarbormasterAlarms } from '../constructs/observability/harbormaster-alarms';
+import { HarbormasterDashboard } from '../constructs/observability/harbormaster-dashboard';
 import type { MonitoredFunction } from '../constructs/observability/monitored-function';
+import { GatedReplicator } from '../constructs/replication/gated-replicator';
 
 export interface AutomationStackProps extends StackProps {
   /** The validated Harbormaster config. */
@@ -42,6 +45,10 @@ export class AutomationStack extends Stack {
   public readonly scanEvents: EventPipeline;
   /** Present when `notifications.slackWebhookSecret` is set. */
   public readonly slackNotifier?: SlackNotifier;
+  /** Present when the config has `gatedReplication` rules. */
+  public readonly replicator?: GatedReplicator;
+  public readonly dashboard: HarbormasterDashboard;
+  public readonly alarms: HarbormasterAlarms;
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
@@ -96,6 +103,22 @@ export class AutomationStack extends Stack {
       });
     }
     if (props.replicationQueue) this.enableReplication(props.replicationQueue);
+    if (config.gatedReplication.length > 0) {
+      // The scan function requires REPLICATION_QUEUE_URL whenever gated rules exist: wire it here.
+      this.replicator = new GatedReplicator(this, 'GatedReplicator', {
+        config,
+        auditTable: this.auditTable.table,
+        alertTopic: this.findings.topic,
+      });
+      this.enableReplication(this.replicator.queue);
+    }
+
+    const observed = { functions: this.monitoredFunctions, deadLetterQueues: this.deadLetterQueues };
+    this.dashboard = new HarbormasterDashboard(this, 'Dashboard', observed);
+    this.alarms = new HarbormasterAlarms(this, 'Alarms', {
+      ...observed,
+      alarmEmails: config.operations.alarmEmails,
+    });
 
     // What operators look up: the CLI's --table / HARBORMASTER_AUDIT_TABLE, the topic to subscribe more
     // endpoints to, and the dead-letter queues to inspect and redrive.
@@ -120,6 +143,9 @@ export class AutomationStack extends Stack {
         serviceName: this.slackNotifier.serviceName,
       });
     }
+    if (this.replicator) {
+      functions.push({ name: 'replicator', function: this.replicator.function, serviceName: this.replicator.serviceName });
+    }
     return functions;
   }
 
@@ -130,6 +156,7 @@ export class AutomationStack extends Stack {
       this.scanEvents.deadLetterQueue,
       this.findings.deadLetterQueue,
       ...(this.slackNotifier ? [this.slackNotifier.deadLetterQueue] : []),
+      ...(this.replicator ? [this.replicator.deadLetterQueue] : []),
     ];
   }
 
