@@ -143,9 +143,10 @@ export class RegistryClient {
     );
   }
 
-  /** Forgets a bearer token the registry no longer accepts. */
+  /** Forgets a token the registry no longer accepts (a bearer token, or an ECR token used as basic auth). */
   invalidateToken(): void {
     this.token = undefined;
+    this.credentials = undefined;
   }
 
   /** Throws CopyError 'auth' for 401/403 (reading the registry's explanation). */

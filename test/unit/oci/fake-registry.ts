@@ -17,6 +17,8 @@ export interface FakeRegistryOptions {
   ecr?: boolean;
   /** Drop the connection half-way through the body of the PATCH with this 0-based index (once). */
   dropPatch?: number;
+  /** Answer the PATCH with this 0-based index with 503 at once, without reading its body (once). */
+  rejectPatch?: number;
   /** Answer this many HEAD requests with 429 + Retry-After: 0 before behaving. */
   throttleHeads?: number;
 }
@@ -206,6 +208,12 @@ export class FakeRegistry {
       if (!range || Number(range[1]) !== received) {
         await drain(request);
         return void response.writeHead(416).end();
+      }
+      if (patchIndex === this.options.rejectPatch) {
+        response.setHeader('connection', 'close');
+        return void response
+          .writeHead(503)
+          .end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'try later' }] }));
       }
       if (patchIndex === this.options.dropPatch) {
         // Read part of the body, keep none of it, and cut the connection.

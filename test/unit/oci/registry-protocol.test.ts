@@ -85,6 +85,25 @@ describe('copyImage against a fake distribution server', () => {
     expect(layerReads.map((r) => r.headers.range)).toEqual([undefined, `bytes=${5 * MiB}-`]);
   });
 
+  it('retries a PATCH the registry refuses with 503 before reading its body', async () => {
+    // Prepare
+    const to = await start({ rejectPatch: 1 });
+
+    // Act
+    const result = await copy(to);
+
+    // Assess
+    expect(result.digest).toBe(manifestDigest);
+    expect(to.blobs.get(layerDigest)?.equals(layer)).toBe(true);
+    const patches = to.requests.filter((r) => r.method === 'PATCH').map((r) => r.headers['content-range']);
+    expect(patches).toEqual([
+      `0-${5 * MiB - 1}`,
+      `${5 * MiB}-${10 * MiB - 1}`,
+      `${5 * MiB}-${10 * MiB - 1}`,
+      `${10 * MiB}-${11 * MiB - 1}`,
+    ]);
+  });
+
   it('retries a throttled destination (429 with Retry-After) until it answers', async () => {
     // Prepare: the destination holds the manifest already, but throttles the first two HEADs.
     const to = await start({ throttleHeads: 2 });
