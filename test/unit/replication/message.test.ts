@@ -4,6 +4,8 @@ import {
   ReplicationMessageError,
   serializeReplicationMessage,
 } from '../../../shared/replication/message';
+import { accountId, awsRegion, REPOSITORY_NAME_PATTERN } from '../../../shared/config/primitives';
+import { replicationDestinationSchema } from '../../../shared/config/schema';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -42,5 +44,65 @@ describe('replication message', () => {
 
   it('rejects a message without destinations at the sender', () => {
     expect(() => buildReplicationMessage({ ...valid, destinations: [] })).toThrow(/destinations: expected at least one destination/);
+  });
+});
+
+describe('replication message stays in step with the config schema', () => {
+  // The message is parsed with zod/mini (small replicator bundle); these cases pin it to the config's full-zod schemas.
+  const destinations: unknown[] = [
+    { type: 'ecr', region: 'us-east-1' },
+    { type: 'ecr', region: 'us-gov-west-1', account: '444455556666', repositoryPrefix: 'dr/team/' },
+    { type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr' },
+    { type: 'ecr', region: 'us-east-1', repositoryPrefix: 'Dr/' },
+    { type: 'ecr', region: 'US-EAST-1' },
+    { type: 'ecr', region: 'us-east-1', account: '4444' },
+    { type: 'ecr', region: 'us-east-1', host: 'ghcr.io' },
+    { type: 'registry', host: 'ghcr.io', repositoryPrefix: 'example-org/', credentialsSecret: 'harbormaster/ghcr' },
+    { type: 'registry', host: 'harbor.example.com:8443' },
+    { type: 'registry', host: 'https://ghcr.io' },
+    { type: 'registry', host: 'ghcr.io', credentialsSecret: 'bad secret name' },
+    { type: 'gcr', host: 'gcr.io' },
+  ];
+
+  it.each(destinations.map((d) => [JSON.stringify(d), d]))('destination %s: same answer and same defaults', (_name, destination) => {
+    // Prepare
+    const config = replicationDestinationSchema.safeParse(destination);
+
+    // Act
+    let parsed: unknown;
+    try {
+      parsed = buildReplicationMessage({ ...valid, destinations: [destination as never] }).destinations[0];
+    } catch {
+      parsed = undefined;
+    }
+
+    // Assess
+    expect(parsed !== undefined).toBe(config.success);
+    if (config.success) expect(parsed).toEqual(config.data);
+  });
+
+  it.each([
+    ['repository', 'payments/api', true],
+    ['repository', 'a', false],
+    ['repository', 'Payments/api', false],
+    ['repository', 'payments//api', false],
+    ['repository', 'team/a_b.c-d', true],
+  ])('%s "%s" -> %s, as in the config', (_field, value, expected) => {
+    const build = () => buildReplicationMessage({ ...valid, repository: value });
+
+    expect(REPOSITORY_NAME_PATTERN.test(value)).toBe(expected);
+    if (expected) expect(build).not.toThrow();
+    else expect(build).toThrow(/repository: expected an ECR repository name/);
+  });
+
+  it('checks the source account and region like the config primitives', () => {
+    expect(() => buildReplicationMessage({ ...valid, source: { account: '1234', region: 'eu-west-1' } })).toThrow(
+      /source\.account: expected a 12-digit AWS account id/,
+    );
+    expect(accountId.safeParse('1234').success).toBe(false);
+    expect(() => buildReplicationMessage({ ...valid, source: { account: '111122223333', region: 'europe' } })).toThrow(
+      /source\.region: expected an AWS region/,
+    );
+    expect(awsRegion.safeParse('europe').success).toBe(false);
   });
 });
