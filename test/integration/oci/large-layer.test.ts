@@ -85,7 +85,8 @@ suite('copying a 200 MB layer', () => {
       `peak RSS: copy ${(copy.peakRssBytes / MB).toFixed(0)} MiB, re-copy ${(recopy.peakRssBytes / MB).toFixed(0)} MiB, growth ${(growth / MB).toFixed(0)} MiB`,
     );
     expect(recopy.peakRssBytes).toBeGreaterThan(0);
-    expect(growth).toBeLessThan(LAYER / 4);
+    // Measured about 37 MiB (socket buffers and garbage awaiting GC); a buffered layer would add 200 MiB.
+    expect(growth).toBeLessThan(64 * MB);
     await skopeo([
       'copy',
       '--src-tls-verify=false',
