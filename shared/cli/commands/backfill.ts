@@ -267,8 +267,8 @@ function describeImage(item: Pick<BackfillItem, 'repository' | 'digest' | 'tags'
 function describeCopy(copy: BackfillCopy): string {
   switch (copy.result) {
     case 'copied':
-      return copy.bytesCopied === 0
-        ? `${copy.destination} already there (${copy.blobsSkipped ?? 0} blob(s) present)`
+      return copy.bytesCopied === 0 && copy.blobsCopied === 0
+        ? `${copy.destination} already there`
         : `${copy.destination} copied ${((copy.bytesCopied ?? 0) / 1e6).toFixed(1)} MB in ${copy.seconds?.toFixed(1)} s (${copy.blobsSkipped ?? 0} blob(s) present)`;
     case 'already-done':
       return `${copy.destination} done in an earlier run`;
