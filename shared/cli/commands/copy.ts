@@ -68,6 +68,8 @@ export function registerCopy(program: Command): void {
       const plainHosts = new Set<string>();
       if (flags.plainHttp || flags.srcPlainHttp) plainHosts.add(source.registry);
       if (flags.plainHttp || flags.destPlainHttp) plainHosts.add(destination.registry);
+      // One provider for both sides: a copy within one ECR account and region asks for one token.
+      const ecr = ecrCredentialProvider();
       const bar = process.stderr.isTTY ? progressBar() : undefined;
       let result: CopyResult;
       try {
@@ -78,11 +80,13 @@ export function registerCopy(program: Command): void {
             flags.srcCreds ?? process.env[CREDENTIAL_ENV.source],
             source,
             '--src-creds',
+            ecr,
           ),
           destinationCredentials: credentials(
             flags.destCreds ?? process.env[CREDENTIAL_ENV.destination],
             destination,
             '--dest-creds',
+            ecr,
           ),
           plainHttp: (host) => plainHosts.has(host),
           insecureTls: flags.insecure === true,
@@ -145,6 +149,7 @@ function credentials(
   text: string | undefined,
   target: ImageReference,
   flag: string,
+  ecr: CredentialProvider,
 ): BasicCredentials | CredentialProvider | undefined {
   if (text !== undefined) {
     try {
@@ -154,7 +159,7 @@ function credentials(
       throw error;
     }
   }
-  return isEcrHost(target.registry) ? ecrCredentialProvider() : undefined;
+  return isEcrHost(target.registry) ? ecr : undefined;
 }
 
 function megabytes(bytes: number): string {
