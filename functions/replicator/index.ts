@@ -13,7 +13,12 @@ import { createMetrics, recordMetric } from '../../shared/observability/metrics'
 import { publishReplicationFailureAlert } from '../../shared/replication/failure-alert';
 import { parseReplicationMessage, ReplicationMessageError } from '../../shared/replication/message';
 import { secretCredentialsReader } from '../../shared/replication/registry-credentials';
-import { replicate, ReplicationFailedError, type DestinationOutcome, type ReplicationDeps } from '../../shared/replication/replicate';
+import {
+  replicate,
+  ReplicationFailedError,
+  type DestinationOutcome,
+  type ReplicationDeps,
+} from '../../shared/replication/replicate';
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { ENV } from '../../shared/runtime/env-names';
 import { requiredEnv } from '../../shared/runtime/env';
@@ -87,12 +92,22 @@ export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult
     try {
       message = parseReplicationMessage(record.body);
     } catch (error) {
-      logger.error('replication message rejected', { messageId: record.messageId, reason: (error as Error).message });
+      logger.error('replication message rejected', {
+        messageId: record.messageId,
+        reason: (error as Error).message,
+      });
       throw error;
     }
-    const log = { messageId: record.messageId, eventId: message.eventId, rule: message.rule, repository: message.repository, digest: message.digest };
+    const log = {
+      messageId: record.messageId,
+      eventId: message.eventId,
+      rule: message.rule,
+      repository: message.repository,
+      digest: message.digest,
+    };
     const remaining = context?.getRemainingTimeInMillis?.();
-    const signal = remaining !== undefined ? AbortSignal.timeout(Math.max(1_000, remaining - ABORT_MARGIN_MS)) : undefined;
+    const signal =
+      remaining !== undefined ? AbortSignal.timeout(Math.max(1_000, remaining - ABORT_MARGIN_MS)) : undefined;
     // SentTimestamp is the same on every delivery of this message: the audit rows' time and so their idempotency key.
     const sent = Number(record.attributes?.SentTimestamp);
     const time = new Date(Number.isFinite(sent) && sent > 0 ? sent : Date.now()).toISOString();
@@ -111,7 +126,10 @@ export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult
       );
       logger.info('replicated', { ...log, destinations: report.outcomes.length });
     } catch (error) {
-      const reason = error instanceof ReplicationFailedError || error instanceof ReplicationMessageError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+      const reason =
+        error instanceof ReplicationFailedError || error instanceof ReplicationMessageError
+          ? error.message
+          : `${(error as Error).name}: ${(error as Error).message}`;
       logger.error('replication failed; the message will be retried, then dead-lettered', { ...log, reason });
       throw error;
     }

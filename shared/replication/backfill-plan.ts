@@ -25,7 +25,11 @@ export function tagsToReplicate(rule: GatedReplicationRule, tags: readonly strin
  * latest scan must pass its repository's policy and stay within the rule's maxSeverity (verdictAllows, the
  * scan path's own check). `verdict` is undefined when no tag matched (it is not fetched then).
  */
-export function decideBackfill(rule: GatedReplicationRule, image: ExistingImage, verdict: ImageVerdict | undefined): BackfillDecision {
+export function decideBackfill(
+  rule: GatedReplicationRule,
+  image: ExistingImage,
+  verdict: ImageVerdict | undefined,
+): BackfillDecision {
   const tags = tagsToReplicate(rule, image.tags);
   if (tags.length === 0) return { action: 'skip', reason: `no tag matches ${rule.tagPatterns.join(', ')}` };
   if (verdict === undefined) throw new Error('decideBackfill: a verdict is required when tags match');

@@ -23,7 +23,12 @@ export interface BackfillState {
 }
 
 /** One copy: an image (digest and tags) of a rule to one destination. Tags are part of it: a new tag is new work. */
-export function backfillKey(rule: string, digest: string, destination: string, tags: readonly string[]): string {
+export function backfillKey(
+  rule: string,
+  digest: string,
+  destination: string,
+  tags: readonly string[],
+): string {
   return `${rule}|${destination}|${digest}|${[...tags].sort().join(',')}`;
 }
 
@@ -38,11 +43,21 @@ export function openBackfillState(path: string | undefined): BackfillState {
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (cause) {
-      throw new BackfillStateError(`state file ${path}: expected JSON written by harbormaster backfill; delete it to start over`, { cause });
+      throw new BackfillStateError(
+        `state file ${path}: expected JSON written by harbormaster backfill; delete it to start over`,
+        { cause },
+      );
     }
     const record = parsed as { version?: unknown; done?: unknown };
-    if (record?.version !== VERSION || typeof record.done !== 'object' || record.done === null || Array.isArray(record.done)) {
-      throw new BackfillStateError(`state file ${path}: expected {"version": ${VERSION}, "done": {...}}; delete it to start over`);
+    if (
+      record?.version !== VERSION ||
+      typeof record.done !== 'object' ||
+      record.done === null ||
+      Array.isArray(record.done)
+    ) {
+      throw new BackfillStateError(
+        `state file ${path}: expected {"version": ${VERSION}, "done": {...}}; delete it to start over`,
+      );
     }
     for (const [key, value] of Object.entries(record.done as Record<string, unknown>)) {
       if (typeof value === 'string') done.set(key, value);
@@ -56,7 +71,9 @@ export function openBackfillState(path: string | undefined): BackfillState {
       writeFileSync(temporary, text);
       renameSync(temporary, path);
     } catch (cause) {
-      throw new BackfillStateError(`state file ${path}: could not be written (${(cause as Error).message})`, { cause });
+      throw new BackfillStateError(`state file ${path}: could not be written (${(cause as Error).message})`, {
+        cause,
+      });
     }
   };
   return {

@@ -14,7 +14,10 @@ export function ecrRegistryHost(account: string, region: string): string {
 }
 
 /** The repository name at the destination: its prefix followed by the source repository's name. */
-export function destinationRepositoryName(destination: ReplicationDestination, sourceRepository: string): string {
+export function destinationRepositoryName(
+  destination: ReplicationDestination,
+  sourceRepository: string,
+): string {
   return `${destination.repositoryPrefix}${sourceRepository}`;
 }
 
@@ -61,7 +64,11 @@ export function sourceReference(source: SourceRegistry, repository: string, dige
  * `111122223333.dkr.ecr.us-east-1.amazonaws.com/dr/payments/api` or `ghcr.io/example-org/payments/api`.
  * Used in audit rows (and their idempotency keys), logs and alerts. Never contains credentials.
  */
-export function destinationLabel(destination: ReplicationDestination, source: SourceRegistry, sourceRepository: string): string {
+export function destinationLabel(
+  destination: ReplicationDestination,
+  source: SourceRegistry,
+  sourceRepository: string,
+): string {
   return `${destinationRegistry(destination, source)}/${destinationRepositoryName(destination, sourceRepository)}`;
 }
 
@@ -74,7 +81,12 @@ export function isSourceItself(
   destination: ReplicationDestination,
   source: { readonly account?: string; readonly region: string },
 ): boolean {
-  if (destination.type !== 'ecr' || destination.repositoryPrefix !== '' || destination.region !== source.region) return false;
+  if (
+    destination.type !== 'ecr' ||
+    destination.repositoryPrefix !== '' ||
+    destination.region !== source.region
+  )
+    return false;
   if (destination.account === undefined) return true;
   return source.account !== undefined && destination.account === source.account;
 }

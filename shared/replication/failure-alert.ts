@@ -25,13 +25,17 @@ export function buildReplicationFailureAlert(
   const failed = outcomes.filter((o) => o.result === 'failed');
   const image = `${message.repository}@${message.digest}`;
   const short = `${message.repository}@${message.digest.slice(0, 19)}`;
-  const subject = toSubject(`[Harbormaster] REPLICATION FAILED ${short} - ${failed.length} of ${outcomes.length} destination(s)`);
+  const subject = toSubject(
+    `[Harbormaster] REPLICATION FAILED ${short} - ${failed.length} of ${outcomes.length} destination(s)`,
+  );
   const lines = [
     `Gated replication rule "${message.rule}" could not copy ${image}${message.tags.length ? ` (tags ${message.tags.join(', ')})` : ''}.`,
     `Source: account ${message.source.account}, region ${message.source.region}.`,
     '',
     'Failed destinations:',
-    ...failed.map((o) => `- ${o.destination}: ${o.error ?? 'unknown error'}${o.errorCode ? ` [${o.errorCode}]` : ''}`),
+    ...failed.map(
+      (o) => `- ${o.destination}: ${o.error ?? 'unknown error'}${o.errorCode ? ` [${o.errorCode}]` : ''}`,
+    ),
   ];
   const done = outcomes.filter((o) => o.result === 'succeeded');
   if (done.length > 0) lines.push('', 'Succeeded:', ...done.map((o) => `- ${o.destination}`));
@@ -56,7 +60,10 @@ export function toPublishInput(topicArn: string, alert: ReplicationFailureAlert)
     Subject: alert.subject,
     Message: alert.message,
     MessageAttributes: Object.fromEntries(
-      Object.entries(alert.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+      Object.entries(alert.attributes).map(([name, value]) => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
     ),
   };
 }

@@ -39,13 +39,21 @@ export async function imageVerdict(
   let response;
   try {
     response = await ecr.send(
-      new DescribeImageScanFindingsCommand({ repositoryName: image.repository, imageId: { imageDigest: image.digest }, maxResults: 1 }),
+      new DescribeImageScanFindingsCommand({
+        repositoryName: image.repository,
+        imageId: { imageDigest: image.digest },
+        maxResults: 1,
+      }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ScanNotFoundException') return { kind: 'unavailable', reason: 'never scanned' };
-    throw new ImageVerdictError(`DescribeImageScanFindings for ${label} failed: ${(error as Error).name}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    if ((error as Error).name === 'ScanNotFoundException')
+      return { kind: 'unavailable', reason: 'never scanned' };
+    throw new ImageVerdictError(
+      `DescribeImageScanFindings for ${label} failed: ${(error as Error).name}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const status = response.imageScanStatus?.status ?? 'PENDING';
   if (!FINAL.has(status)) {
@@ -54,7 +62,9 @@ export async function imageVerdict(
   }
   const parsed = severityCounts.safeParse(response.imageScanFindings?.findingSeverityCounts);
   if (!parsed.success) {
-    throw new ImageVerdictError(`unexpected severity counts for ${label}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new ImageVerdictError(
+      `unexpected severity counts for ${label}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   const counts = parsed.data.counts;
   let findings;
@@ -63,8 +73,13 @@ export async function imageVerdict(
     try {
       findings = (await describeFindings(ecr, image, { max: MAX_FINDINGS })).findings;
     } catch (error) {
-      throw new ImageVerdictError(`reading the findings of ${label} failed: ${(error as Error).message}`, { cause: error });
+      throw new ImageVerdictError(`reading the findings of ${label} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
-  return { kind: 'verdict', verdict: decideVerdict({ counts, ...(findings ? { findings } : {}), policy, now }) };
+  return {
+    kind: 'verdict',
+    verdict: decideVerdict({ counts, ...(findings ? { findings } : {}), policy, now }),
+  };
 }

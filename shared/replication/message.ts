@@ -14,7 +14,10 @@ export const REPLICATION_MESSAGE_VERSION = 1 as const;
 
 const text = (pattern: RegExp, error: string) => z.string({ error }).check(z.regex(pattern, { error }));
 const repositoryPrefix = z._default(
-  text(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/, 'expected a repository prefix ending in "/", such as dr/ (or "")'),
+  text(
+    /^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/,
+    'expected a repository prefix ending in "/", such as dr/ (or "")',
+  ),
   '',
 );
 const awsRegion = text(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1');
@@ -33,14 +36,18 @@ const destinationSchema = z.discriminatedUnion(
       type: z.literal('registry'),
       host: text(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a registry host such as ghcr.io'),
       repositoryPrefix,
-      credentialsSecret: z.optional(text(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name')),
+      credentialsSecret: z.optional(
+        text(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name'),
+      ),
     }),
   ],
   { error: 'expected a destination with type ecr or registry' },
 );
 
 export const replicationMessageSchema = z.strictObject({
-  version: z.literal(REPLICATION_MESSAGE_VERSION, { error: `expected version ${REPLICATION_MESSAGE_VERSION}` }),
+  version: z.literal(REPLICATION_MESSAGE_VERSION, {
+    error: `expected version ${REPLICATION_MESSAGE_VERSION}`,
+  }),
   /** The EventBridge event id that triggered it (the scan event): the idempotency key for audit rows and alerts. */
   eventId: text(/^.+$/s, 'expected the triggering event id'),
   /** The gated replication rule's name (config `gatedReplication[].name`). */
@@ -54,7 +61,9 @@ export const replicationMessageSchema = z.strictObject({
   digest: text(/^sha256:[a-f0-9]{64}$/, 'expected an image digest such as sha256:<64 hex>'),
   /** Tags to write at each destination (the tags that matched the rule); [] copies by digest only. */
   tags: z.array(text(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'expected an image tag')),
-  destinations: z.array(destinationSchema).check(z.minLength(1, { error: 'expected at least one destination' })),
+  destinations: z
+    .array(destinationSchema)
+    .check(z.minLength(1, { error: 'expected at least one destination' })),
 });
 
 /** What the scan path sends (the input shape: destination prefixes may be omitted). */

@@ -23,7 +23,10 @@ export function secretCredentialsReader(client: SecretsManagerClient): SecretCre
   };
 }
 
-async function fetchSecretCredentials(client: SecretsManagerClient, secretName: string): Promise<BasicCredentials> {
+async function fetchSecretCredentials(
+  client: SecretsManagerClient,
+  secretName: string,
+): Promise<BasicCredentials> {
   let text: string | undefined;
   try {
     const output = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
@@ -40,7 +43,8 @@ async function fetchSecretCredentials(client: SecretsManagerClient, secretName: 
 /** Validates a secret's text as {"username","password"}; the message names the secret and field, never the value. */
 export function parseSecretCredentials(secretName: string, text: string | undefined): BasicCredentials {
   const expected = 'expected a JSON SecretString {"username": "...", "password": "..."}';
-  if (text === undefined) throw new CredentialsError(`secret ${secretName}: ${expected}, got no SecretString`);
+  if (text === undefined)
+    throw new CredentialsError(`secret ${secretName}: ${expected}, got no SecretString`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -3,7 +3,12 @@ import type { AuditEntry } from '../domain/types';
 import type { CopyOptions, CopyResult } from '../oci/copy';
 import type { CredentialProvider } from '../oci/credentials';
 import { formatReference } from '../oci/reference';
-import { destinationLabel, destinationReference, sourceReference, type SourceRegistry } from './destination-ref';
+import {
+  destinationLabel,
+  destinationReference,
+  sourceReference,
+  type SourceRegistry,
+} from './destination-ref';
 import { buildReplicationFailureAlert, type ReplicationFailureAlert } from './failure-alert';
 import type { ReplicationMessage } from './message';
 import { destinationCredentials, type SecretCredentialsReader } from './registry-credentials';
@@ -55,7 +60,9 @@ export interface ReplicationDeps {
   /** Called once per destination as soon as it is done (metrics, progress). */
   readonly onOutcome?: (outcome: DestinationOutcome) => void;
   /** Extra copy options (concurrency, chunk size, plain HTTP for tests). */
-  readonly copyOptions?: Partial<Omit<CopyOptions, 'source' | 'destination' | 'sourceCredentials' | 'destinationCredentials'>>;
+  readonly copyOptions?: Partial<
+    Omit<CopyOptions, 'source' | 'destination' | 'sourceCredentials' | 'destinationCredentials'>
+  >;
   /** @default () => Date.now() */
   readonly clock?: () => number;
 }
@@ -148,7 +155,10 @@ export interface ReplicationImage {
 }
 
 /** The part of ReplicationDeps one copy needs (the CLI's backfill uses it without audit or alerts). */
-export type CopyDeps = Pick<ReplicationDeps, 'copy' | 'ecrCredentials' | 'readSecret' | 'copyOptions' | 'clock'>;
+export type CopyDeps = Pick<
+  ReplicationDeps,
+  'copy' | 'ecrCredentials' | 'readSecret' | 'copyOptions' | 'clock'
+>;
 
 /**
  * Copies one image to one destination: by digest from the source, then each tag (the first pass moves the blobs,

@@ -20,7 +20,11 @@ export function repositoriesOfRule(config: HarbormasterConfig, globs: readonly s
 
 /** Managed repositories any gated rule replicates from: the replicator's read scope. */
 export function replicatedSourceRepositories(config: HarbormasterConfig): RepositoryConfig[] {
-  const names = new Set(config.gatedReplication.flatMap((rule) => repositoriesOfRule(config, rule.repositories).map((r) => r.name)));
+  const names = new Set(
+    config.gatedReplication.flatMap((rule) =>
+      repositoriesOfRule(config, rule.repositories).map((r) => r.name),
+    ),
+  );
   return config.repositories.filter((repo) => names.has(repo.name));
 }
 
@@ -37,7 +41,12 @@ export function ecrReplicaTargets(config: HarbormasterConfig): EcrReplicaTarget[
         const repositoryName = `${destination.repositoryPrefix}${source.name}`;
         const key = `${account ?? 'self'}/${destination.region}/${repositoryName}`;
         if (!targets.has(key)) {
-          targets.set(key, { source, region: destination.region, ...(account ? { account } : {}), repositoryName });
+          targets.set(key, {
+            source,
+            region: destination.region,
+            ...(account ? { account } : {}),
+            repositoryName,
+          });
         }
       }
     }
@@ -50,7 +59,8 @@ export function registryCredentialSecrets(config: HarbormasterConfig): string[] 
   const names = new Set<string>();
   for (const rule of config.gatedReplication) {
     for (const destination of rule.destinations) {
-      if (destination.type === 'registry' && destination.credentialsSecret) names.add(destination.credentialsSecret);
+      if (destination.type === 'registry' && destination.credentialsSecret)
+        names.add(destination.credentialsSecret);
     }
   }
   return [...names];

@@ -21,7 +21,10 @@ function config(overrides: Partial<ConfigInput> = {}): HarbormasterConfig {
       {
         name: 'payments/api',
         team: 'payments',
-        encryption: { type: 'KMS', kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` },
+        encryption: {
+          type: 'KMS',
+          kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        },
         tagMutability: 'IMMUTABLE_WITH_EXCLUSION',
         mutabilityExclusions: ['latest'],
         lifecycle: { untaggedAfterDays: 7 },
@@ -40,7 +43,12 @@ function config(overrides: Partial<ConfigInput> = {}): HarbormasterConfig {
           { type: 'ecr', region: 'us-east-1' },
           { type: 'ecr', region: 'eu-west-1', repositoryPrefix: 'staging/' },
           { type: 'ecr', region: 'eu-central-1', account: '444455556666', repositoryPrefix: 'mirror/' },
-          { type: 'registry', host: 'ghcr.io', repositoryPrefix: 'example-org/', credentialsSecret: 'harbormaster/ghcr' },
+          {
+            type: 'registry',
+            host: 'ghcr.io',
+            repositoryPrefix: 'example-org/',
+            credentialsSecret: 'harbormaster/ghcr',
+          },
         ],
       },
     ],
@@ -72,11 +80,14 @@ function build(cfg: HarbormasterConfig = config()): Built {
   return { app, stack, replicator };
 }
 
-function statementsWith(template: Template, action: string): Array<{ Action: string | string[]; Resource: unknown }> {
+function statementsWith(
+  template: Template,
+  action: string,
+): Array<{ Action: string | string[]; Resource: unknown }> {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
-    (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).filter((s) =>
-      ([] as string[]).concat(s.Action).includes(action),
-    ),
+    (
+      policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>
+    ).filter((s) => ([] as string[]).concat(s.Action).includes(action)),
   );
 }
 
@@ -93,7 +104,10 @@ describe('GatedReplicator', () => {
       VisibilityTimeout: 5400,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 3 },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
     template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
@@ -129,7 +143,9 @@ describe('GatedReplicator', () => {
       },
     });
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
-    const queue = Object.values(template.findResources('AWS::SQS::Queue')).find((q) => q.Properties.RedrivePolicy);
+    const queue = Object.values(template.findResources('AWS::SQS::Queue')).find(
+      (q) => q.Properties.RedrivePolicy,
+    );
     expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
     expect(queue?.Properties.VisibilityTimeout).toBeLessThanOrEqual(Duration.hours(12).toSeconds());
   });
@@ -168,7 +184,11 @@ describe('GatedReplicator', () => {
 
     // Cross-account destinations allow this role in their repository policy: its ARN is an output.
     const outputs = Object.values(template.findOutputs('*'));
-    expect(outputs).toEqual([expect.objectContaining({ Value: { 'Fn::GetAtt': [expect.stringMatching(/^GatedReplicatorRole/), 'Arn'] } })]);
+    expect(outputs).toEqual([
+      expect.objectContaining({
+        Value: { 'Fn::GetAtt': [expect.stringMatching(/^GatedReplicatorRole/), 'Arn'] },
+      }),
+    ]);
     const token = statementsWith(template, 'ecr:GetAuthorizationToken');
     expect(token).toEqual([expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' })]);
   });
@@ -180,7 +200,14 @@ describe('GatedReplicator', () => {
     expect(statementsWith(template, 'secretsmanager:GetSecretValue')).toEqual([
       expect.objectContaining({
         Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:eu-west-1:${ACCOUNT}:secret:harbormaster/ghcr-??????`]],
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:secretsmanager:eu-west-1:${ACCOUNT}:secret:harbormaster/ghcr-??????`,
+            ],
+          ],
         },
       }),
     ]);
@@ -188,16 +215,28 @@ describe('GatedReplicator', () => {
       expect.objectContaining({ Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] }),
     ]);
     expect(statementsWith(template, 'sns:Publish')).toEqual([
-      expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^Findings/) } }),
+      expect.objectContaining({
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.stringMatching(/^Findings/) },
+      }),
     ]);
     const kms = statementsWith(template, 'kms:GenerateDataKey');
-    expect(kms).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/FindingsKey/), 'Arn'] } })]);
+    expect(kms).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::GetAtt': [expect.stringMatching(/FindingsKey/), 'Arn'] } }),
+    ]);
   });
 
   it('grants no secret read when no registry destination has credentials', () => {
     const { stack } = build(
       config({
-        gatedReplication: [{ name: 'dr', repositories: ['payments/api'], tagPatterns: ['v*'], destinations: [{ type: 'ecr', region: 'us-east-1' }] }],
+        gatedReplication: [
+          {
+            name: 'dr',
+            repositories: ['payments/api'],
+            tagPatterns: ['v*'],
+            destinations: [{ type: 'ecr', region: 'us-east-1' }],
+          },
+        ],
       }),
     );
 
@@ -210,12 +249,12 @@ describe('GatedReplicator', () => {
     const auditTable = new Table(stack, 'T', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
     const alertTopic = new Topic(stack, 'Topic');
 
-    expect(() => new GatedReplicator(stack, 'R', { config: config(), auditTable, alertTopic, memorySize: 512 })).toThrow(
-      'GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got 512',
-    );
-    expect(() => new GatedReplicator(stack, 'R2', { config: config(), auditTable, alertTopic, maxConcurrency: 1 })).toThrow(
-      /maxConcurrency must be an integer from 2 to 1000, got 1/,
-    );
+    expect(
+      () => new GatedReplicator(stack, 'R', { config: config(), auditTable, alertTopic, memorySize: 512 }),
+    ).toThrow('GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got 512');
+    expect(
+      () => new GatedReplicator(stack, 'R2', { config: config(), auditTable, alertTopic, maxConcurrency: 1 }),
+    ).toThrow(/maxConcurrency must be an integer from 2 to 1000, got 1/);
   });
 });
 
@@ -230,7 +269,12 @@ describe('replica registry stacks', () => {
     // Assess
     expect(stacks.map((s) => [s.stackName, s.region, s.account, s.repositoryNames])).toEqual([
       ['HarbormasterReplicas-us-east-1', 'us-east-1', ACCOUNT, ['payments/api', 'payments/worker']],
-      ['HarbormasterReplicas-eu-west-1', 'eu-west-1', ACCOUNT, ['staging/payments/api', 'staging/payments/worker']],
+      [
+        'HarbormasterReplicas-eu-west-1',
+        'eu-west-1',
+        ACCOUNT,
+        ['staging/payments/api', 'staging/payments/worker'],
+      ],
     ]);
   });
 
@@ -249,7 +293,12 @@ describe('replica registry stacks', () => {
         // The source's key lives in eu-west-1: the replica in us-east-1 uses aws/ecr there.
         EncryptionConfiguration: { EncryptionType: 'KMS' },
         ImageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-        ImageTagMutabilityExclusionFilters: [{ ImageTagMutabilityExclusionFilterType: 'WILDCARD', ImageTagMutabilityExclusionFilterValue: 'latest' }],
+        ImageTagMutabilityExclusionFilters: [
+          {
+            ImageTagMutabilityExclusionFilterType: 'WILDCARD',
+            ImageTagMutabilityExclusionFilterValue: 'latest',
+          },
+        ],
         LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('untagged') },
         Tags: Match.arrayWith([
           { Key: 'cost-center', Value: 'payments' },
@@ -257,14 +306,19 @@ describe('replica registry stacks', () => {
         ]),
       }),
     });
-    const api = Object.values(us.findResources('AWS::ECR::Repository')).find((r) => r.Properties.RepositoryName === 'payments/api');
+    const api = Object.values(us.findResources('AWS::ECR::Repository')).find(
+      (r) => r.Properties.RepositoryName === 'payments/api',
+    );
     const policy = JSON.stringify(api?.Properties.RepositoryPolicyText ?? {});
     expect(policy).toContain('444455556666');
     expect(policy).not.toContain('payments-ci');
     // Same region: the source's own key still applies.
     eu.hasResourceProperties('AWS::ECR::Repository', {
       RepositoryName: 'staging/payments/api',
-      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` },
+      EncryptionConfiguration: {
+        EncryptionType: 'KMS',
+        KmsKey: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      },
     });
   });
 
@@ -272,7 +326,12 @@ describe('replica registry stacks', () => {
     const app = new App();
     const cfg = config({
       gatedReplication: [
-        { name: 'ghcr', repositories: ['payments/*'], tagPatterns: ['v*'], destinations: [{ type: 'registry', host: 'ghcr.io' }] },
+        {
+          name: 'ghcr',
+          repositories: ['payments/*'],
+          tagPatterns: ['v*'],
+          destinations: [{ type: 'registry', host: 'ghcr.io' }],
+        },
       ],
     });
 

@@ -10,10 +10,18 @@ import type { HarbormasterConfig } from '../../../shared/config/schema';
 import { METRICS_NAMESPACE } from '../../../shared/observability/metric-names';
 import { ENV } from '../../../shared/runtime/env-names';
 import { HarbormasterFunction } from '../harbormaster-function';
-import { ecrReplicaTargets, registryCredentialSecrets, replicatedSourceRepositories } from '../../../shared/replication/rule-targets';
+import {
+  ecrReplicaTargets,
+  registryCredentialSecrets,
+  replicatedSourceRepositories,
+} from '../../../shared/replication/rule-targets';
 
 /** Reads a source image: manifest, blob existence and blob download (ECR's pull actions). */
-export const SOURCE_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'] as const;
+export const SOURCE_ECR_ACTIONS = [
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchCheckLayerAvailability',
+] as const;
 /** Writes an image at an ECR destination: blob existence (HEAD), chunked upload, manifest read-back and write. */
 export const DESTINATION_ECR_ACTIONS = [
   'ecr:BatchCheckLayerAvailability',
@@ -84,7 +92,9 @@ export class GatedReplicator extends Construct {
     super(scope, id);
     const memorySize = props.memorySize ?? 1536;
     if (!Number.isInteger(memorySize) || memorySize < 1024 || memorySize > 10240) {
-      throw new Error(`GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got ${memorySize}`);
+      throw new Error(
+        `GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got ${memorySize}`,
+      );
     }
     const maxReceiveCount = props.maxReceiveCount ?? 3;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) {
@@ -92,7 +102,9 @@ export class GatedReplicator extends Construct {
     }
     const maxConcurrency = props.maxConcurrency ?? 5;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
-      throw new Error(`GatedReplicator: maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
+      throw new Error(
+        `GatedReplicator: maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`,
+      );
     }
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -106,7 +118,8 @@ export class GatedReplicator extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
+      reason:
+        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -123,7 +136,8 @@ export class GatedReplicator extends Construct {
     });
     new CfnOutput(this, 'ReplicatorRoleArn', {
       value: this.role.roleArn,
-      description: 'Allow this role the ECR push actions in the repository policy of each cross-account gated replication destination',
+      description:
+        'Allow this role the ECR push actions in the repository policy of each cross-account gated replication destination',
     });
     this.function = new HarbormasterFunction(this, 'Function', {
       functionDir: 'replicator',
@@ -143,11 +157,13 @@ export class GatedReplicator extends Construct {
     this.function.logGroup.grantWrite(this.role);
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      reason:
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked only by its SQS event source: failed records return to the queue and end in its dead-letter queue.',
+      reason:
+        'Invoked only by its SQS event source: failed records return to the queue and end in its dead-letter queue.',
     });
 
     this.function.addEventSource(
@@ -160,7 +176,8 @@ export class GatedReplicator extends Construct {
     );
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason: "SQS event source mappings take no on-failure destination; the queue's redrive policy moves failed records to the dead-letter queue.",
+      reason:
+        "SQS event source mappings take no on-failure destination; the queue's redrive policy moves failed records to the dead-letter queue.",
     });
 
     this.grantEcr(props.config);
@@ -173,12 +190,19 @@ export class GatedReplicator extends Construct {
     const stack = Stack.of(this);
     // GetAuthorizationToken is account-wide; its own policy so the acknowledgement covers this statement only.
     const tokenPolicy = new Policy(this, 'EcrTokenPolicy', {
-      statements: [new PolicyStatement({ effect: Effect.ALLOW, actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+      statements: [
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['ecr:GetAuthorizationToken'],
+          resources: ['*'],
+        }),
+      ],
       roles: [this.role],
     });
     Validations.of(tokenPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the token it returns is limited by the push/pull statements on named repositories.',
+      reason:
+        'ecr:GetAuthorizationToken supports no resource-level permissions; the token it returns is limited by the push/pull statements on named repositories.',
     });
 
     const sources = replicatedSourceRepositories(config);
@@ -187,7 +211,9 @@ export class GatedReplicator extends Construct {
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: [...SOURCE_ECR_ACTIONS],
-          resources: sources.map((repo) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: repo.name })),
+          resources: sources.map((repo) =>
+            stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: repo.name }),
+          ),
         }),
       );
     }

@@ -7,7 +7,12 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
 import type { GatedReplicationRule, HarbormasterConfig, RepositoryConfig } from '../../config/schema';
 import { copyImage, type CopyOptions, type CopyResult } from '../../oci/copy';
 import { ecrCredentialProvider } from '../../oci/credentials';
-import { decideBackfill, tagsToReplicate, type BackfillDecision, type ExistingImage } from '../../replication/backfill-plan';
+import {
+  decideBackfill,
+  tagsToReplicate,
+  type BackfillDecision,
+  type ExistingImage,
+} from '../../replication/backfill-plan';
 import {
   BackfillStateError,
   DEFAULT_BACKFILL_STATE_FILE,
@@ -20,7 +25,14 @@ import { imageVerdict, ImageVerdictError, type ImageVerdict } from '../../replic
 import { secretCredentialsReader } from '../../replication/registry-credentials';
 import { copyToDestination, type DestinationOutcome } from '../../replication/replicate';
 import { repositoriesOfRule } from '../../replication/rule-targets';
-import { addAwsOptions, awsError, awsOptionsFrom, resolveCliDeps, type AwsOptions, type CliDeps } from '../aws-options';
+import {
+  addAwsOptions,
+  awsError,
+  awsOptionsFrom,
+  resolveCliDeps,
+  type AwsOptions,
+  type CliDeps,
+} from '../aws-options';
 import { CliError, EXIT } from '../errors';
 import { parsePositiveInt } from '../format/duration';
 import { formatTable, shortDigest } from '../format/table';
@@ -132,7 +144,13 @@ export async function listImages(ecr: ECRClient, repository: string): Promise<Ex
   do {
     let page;
     try {
-      page = await ecr.send(new DescribeImagesCommand({ repositoryName: repository, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
+      page = await ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          maxResults: 1000,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
     } catch (error) {
       throw awsError(`DescribeImages for ${repository}`, error);
     }
@@ -150,7 +168,11 @@ function toExistingImage(repository: string, detail: ImageDetail): ExistingImage
   return { repository, digest: detail.imageDigest, tags: detail.imageTags ?? [] };
 }
 
-async function sourceRegistry(config: HarbormasterConfig, aws: AwsOptions, deps: CliDeps): Promise<SourceRegistry> {
+async function sourceRegistry(
+  config: HarbormasterConfig,
+  aws: AwsOptions,
+  deps: CliDeps,
+): Promise<SourceRegistry> {
   const region = aws.region ?? config.env.region;
   if (config.env.account) return { account: config.env.account, region };
   try {
@@ -162,12 +184,18 @@ async function sourceRegistry(config: HarbormasterConfig, aws: AwsOptions, deps:
   }
 }
 
-function selectRules(config: HarbormasterConfig, name: string | undefined, path: string): GatedReplicationRule[] {
+function selectRules(
+  config: HarbormasterConfig,
+  name: string | undefined,
+  path: string,
+): GatedReplicationRule[] {
   if (name === undefined) return config.gatedReplication;
   const rule = config.gatedReplication.find((r) => r.name === name);
   if (!rule) {
     const names = config.gatedReplication.map((r) => r.name);
-    throw new CliError(`--rule: expected one of the gatedReplication rules in ${path} (${names.join(', ') || 'none'}), got "${name}"`);
+    throw new CliError(
+      `--rule: expected one of the gatedReplication rules in ${path} (${names.join(', ') || 'none'}), got "${name}"`,
+    );
   }
   return [rule];
 }
@@ -190,7 +218,8 @@ async function plan(
         listed.set(repository.name, images);
         deps.err(`listed ${repository.name}: ${images.length} image(s)\n`);
       }
-      for (const image of images) items.push(await planImage(rule, repository, image, ecr, verdicts, deps.now()));
+      for (const image of images)
+        items.push(await planImage(rule, repository, image, ecr, verdicts, deps.now()));
     }
   }
   return items;
@@ -204,7 +233,13 @@ async function planImage(
   verdicts: Map<string, Promise<ImageVerdict>>,
   now: Date,
 ): Promise<BackfillItem> {
-  const base = { rule: rule.name, repository: image.repository, digest: image.digest, imageTags: image.tags, copies: [] };
+  const base = {
+    rule: rule.name,
+    repository: image.repository,
+    digest: image.digest,
+    imageTags: image.tags,
+    copies: [],
+  };
   let verdict: ImageVerdict | undefined;
   if (tagsToReplicate(rule, image.tags).length > 0) {
     const key = `${image.repository}@${image.digest}`;
@@ -239,7 +274,8 @@ function progressReporter(deps: CliDeps, tty: boolean): Progress {
   if (!tty) {
     return {
       start: (total) => deps.err(`copying ${total} image(s)\n`),
-      image: (item, done, total) => deps.err(`[${done}/${total}] ${describeImage(item)}: ${item.copies.map(describeCopy).join('; ')}\n`),
+      image: (item, done, total) =>
+        deps.err(`[${done}/${total}] ${describeImage(item)}: ${item.copies.map(describeCopy).join('; ')}\n`),
       bytes: () => undefined,
       stop: () => undefined,
     };
@@ -254,7 +290,11 @@ function progressReporter(deps: CliDeps, tty: boolean): Progress {
     start: (total) => bar.start(total, 0, { image: '', destination: '', mb: '' }),
     image: (_item, done) => bar.update(done),
     bytes: (image, destination, done, total) =>
-      bar.update({ image, destination, mb: total > 0 ? `${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB` : '' }),
+      bar.update({
+        image,
+        destination,
+        mb: total > 0 ? `${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB` : '',
+      }),
     stop: () => bar.stop(),
   };
 }
@@ -298,7 +338,12 @@ function fromOutcome(outcome: DestinationOutcome): BackfillCopy {
         blobsSkipped: outcome.blobsSkipped,
         seconds: Math.round(outcome.seconds * 1000) / 1000,
       }
-    : { destination: outcome.destination, result: 'failed', error: outcome.error, seconds: Math.round(outcome.seconds * 1000) / 1000 };
+    : {
+        destination: outcome.destination,
+        result: 'failed',
+        error: outcome.error,
+        seconds: Math.round(outcome.seconds * 1000) / 1000,
+      };
 }
 
 function summarize(items: readonly BackfillItem[]): BackfillReport['summary'] {
@@ -321,9 +366,23 @@ export function formatBackfillReport(report: BackfillReport): string {
   const rows = report.items.flatMap((item): string[][] => {
     const image = `${item.repository}@${shortDigest(item.digest)}`;
     if (item.action !== 'copy') {
-      return [[item.rule, image, item.imageTags.join(',') || '-', item.action === 'skip' ? 'skip' : 'ERROR', item.reason]];
+      return [
+        [
+          item.rule,
+          image,
+          item.imageTags.join(',') || '-',
+          item.action === 'skip' ? 'skip' : 'ERROR',
+          item.reason,
+        ],
+      ];
     }
-    return item.copies.map((copy) => [item.rule, image, item.tags.join(','), copy.result, `${copy.destination}${copyDetail(copy)}`]);
+    return item.copies.map((copy) => [
+      item.rule,
+      image,
+      item.tags.join(','),
+      copy.result,
+      `${copy.destination}${copyDetail(copy)}`,
+    ]);
   });
   const s = report.summary;
   const lines = [
@@ -339,7 +398,15 @@ export function formatBackfillReport(report: BackfillReport): string {
 
 /** Runs a backfill: plan, then (unless dry run) copy, recording finished copies in the state. */
 export async function backfill(
-  input: { config: HarbormasterConfig; configPath: string; rule?: string; dryRun: boolean; concurrency: number; state: BackfillState; aws: AwsOptions },
+  input: {
+    config: HarbormasterConfig;
+    configPath: string;
+    rule?: string;
+    dryRun: boolean;
+    concurrency: number;
+    state: BackfillState;
+    aws: AwsOptions;
+  },
   deps: CliDeps,
   backfillDeps: BackfillDeps,
 ): Promise<BackfillReport> {
@@ -363,7 +430,9 @@ export async function backfill(
 
   const controller = new AbortController();
   const stopListening = backfillDeps.listenForInterrupt(() => {
-    deps.err('\ninterrupted: stopping after the copy in flight is aborted; run the same command again to resume\n');
+    deps.err(
+      '\ninterrupted: stopping after the copy in flight is aborted; run the same command again to resume\n',
+    );
     controller.abort();
   });
   const progress = progressReporter(deps, backfillDeps.stderrIsTTY);
@@ -388,15 +457,23 @@ export async function backfill(
           item.copies.push({ destination: label, result: 'not-attempted' });
           continue;
         }
-        const { outcome } = await copyToDestination({ source, repository: item.repository, digest: item.digest, tags: item.tags }, destination, {
-          ...copyDeps,
-          copyOptions: {
-            concurrency: input.concurrency,
-            signal: controller.signal,
-            onProgress: (p) => progress.bytes(describeImage(item), label, p.bytesDone, p.bytesTotal),
+        const { outcome } = await copyToDestination(
+          { source, repository: item.repository, digest: item.digest, tags: item.tags },
+          destination,
+          {
+            ...copyDeps,
+            copyOptions: {
+              concurrency: input.concurrency,
+              signal: controller.signal,
+              onProgress: (p) => progress.bytes(describeImage(item), label, p.bytesDone, p.bytesTotal),
+            },
           },
-        });
-        item.copies.push(controller.signal.aborted && outcome.result === 'failed' ? { destination: label, result: 'not-attempted' } : fromOutcome(outcome));
+        );
+        item.copies.push(
+          controller.signal.aborted && outcome.result === 'failed'
+            ? { destination: label, result: 'not-attempted' }
+            : fromOutcome(outcome),
+        );
         if (outcome.result === 'succeeded') input.state.markDone(key, deps.now());
       }
       done += 1;
@@ -423,13 +500,22 @@ export async function backfill(
 export function registerBackfill(program: Command, explicitDeps?: CliDeps): void {
   const command = program
     .command('backfill')
-    .description("Copy the existing images that match the config's gated replication rules (verdict checks included), skipping what is already there")
+    .description(
+      "Copy the existing images that match the config's gated replication rules (verdict checks included), skipping what is already there",
+    )
     .option('--config <file>', `Harbormaster config (default: ${DEFAULT_CONFIG_PATH})`)
     .option('--rule <name>', 'only this gatedReplication rule (default: every rule)')
     .option('--dry-run', 'list what would be copied and why other images are skipped; copy nothing')
     .option('--concurrency <n>', 'blobs transferred at the same time per copy', '4')
-    .option('--state <file>', 'where finished copies are recorded so a rerun skips them', DEFAULT_BACKFILL_STATE_FILE)
-    .option('--no-state', 'keep no state file (a rerun still skips blobs and manifests already at the destination)')
+    .option(
+      '--state <file>',
+      'where finished copies are recorded so a rerun skips them',
+      DEFAULT_BACKFILL_STATE_FILE,
+    )
+    .option(
+      '--no-state',
+      'keep no state file (a rerun still skips blobs and manifests already at the destination)',
+    )
     .option('--json', 'print the report as JSON on stdout');
   addAwsOptions(command);
   command.addHelpText(
@@ -461,18 +547,28 @@ Exit codes: 0 everything copied (or nothing to do), 1 some copies failed or were
     try {
       state = openBackfillState(flags.state === false ? undefined : flags.state);
     } catch (error) {
-      if (error instanceof BackfillStateError) throw new CliError(error.message, EXIT.ERROR, { cause: error });
+      if (error instanceof BackfillStateError)
+        throw new CliError(error.message, EXIT.ERROR, { cause: error });
       throw error;
     }
     let result: BackfillReport;
     try {
       result = await backfill(
-        { config, configPath, rule: flags.rule, dryRun: flags.dryRun === true, concurrency, state, aws: awsOptionsFrom(flags) },
+        {
+          config,
+          configPath,
+          rule: flags.rule,
+          dryRun: flags.dryRun === true,
+          concurrency,
+          state,
+          aws: awsOptionsFrom(flags),
+        },
         deps,
         backfillDeps,
       );
     } catch (error) {
-      if (error instanceof BackfillStateError) throw new CliError(error.message, EXIT.ERROR, { cause: error });
+      if (error instanceof BackfillStateError)
+        throw new CliError(error.message, EXIT.ERROR, { cause: error });
       throw error;
     }
     deps.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatBackfillReport(result));

@@ -58,7 +58,10 @@ export const gatedReplication: ConfigCheck = (config) => {
       const label = destinationLabel(destination, source, '');
       const twin = labels.get(label);
       if (twin !== undefined) {
-        problems.push({ path, message: `expected each destination once per rule, got the same as destinations[${twin}]` });
+        problems.push({
+          path,
+          message: `expected each destination once per rule, got the same as destinations[${twin}]`,
+        });
       } else {
         labels.set(label, d);
       }
@@ -98,7 +101,9 @@ function nativelyReplicated(
       (d) => d.region === destination.region && (d.account === undefined || d.account === config.env.account),
     );
     if (!sameTarget) continue;
-    const repository = repositories.find((name) => !rule.repositoryPrefixes || rule.repositoryPrefixes.some((p) => name.startsWith(p)));
+    const repository = repositories.find(
+      (name) => !rule.repositoryPrefixes || rule.repositoryPrefixes.some((p) => name.startsWith(p)),
+    );
     if (repository) return { rule: i, repository };
   }
   return undefined;

@@ -5,7 +5,11 @@ import type { AuditEntry } from '../../../shared/domain/types';
 import { copyImage, type CopyOptions } from '../../../shared/oci/copy';
 import type { ReplicationFailureAlert } from '../../../shared/replication/failure-alert';
 import { buildReplicationMessage } from '../../../shared/replication/message';
-import { replicate, ReplicationFailedError, type ReplicationDeps } from '../../../shared/replication/replicate';
+import {
+  replicate,
+  ReplicationFailedError,
+  type ReplicationDeps,
+} from '../../../shared/replication/replicate';
 import { OciLayout, type Descriptor } from '../../support/oci-layout';
 import { haveTools, inspectRaw, seed, startRegistry, type RunningRegistry } from '../../support/registries';
 
@@ -20,7 +24,8 @@ const TIME = '2026-11-23T01:00:00.000Z';
 class MemoryAudit {
   readonly rows: AuditEntry[] = [];
   async record(entry: AuditEntry) {
-    if (this.rows.some((r) => r.eventId === entry.eventId && r.time === entry.time)) return { duplicate: true };
+    if (this.rows.some((r) => r.eventId === entry.eventId && r.time === entry.time))
+      return { duplicate: true };
     this.rows.push(entry);
     return { duplicate: false };
   }
@@ -35,7 +40,11 @@ suite('replicate() with the real copy engine between local registries', () => {
   let image: Descriptor;
 
   beforeAll(async () => {
-    [source, dr, external] = await Promise.all([startRegistry(), startRegistry(), startRegistry({ tls: true, auth: AUTH })]);
+    [source, dr, external] = await Promise.all([
+      startRegistry(),
+      startRegistry(),
+      startRegistry({ tls: true, auth: AUTH }),
+    ]);
     work = await mkdtemp(path.join(os.tmpdir(), 'hm-replicate-'));
     const layout = new OciLayout(path.join(work, 'layout'));
     image = await layout.addImage('v1.4.2', { layerSizes: [1024, 2_000_000] });
@@ -48,7 +57,11 @@ suite('replicate() with the real copy engine between local registries', () => {
   });
 
   /** The real engine, with the ECR hosts the orchestration computes pointed at the local registries. */
-  function deps(audit: MemoryAudit, alerts: ReplicationFailureAlert[], externalPassword = AUTH.password): ReplicationDeps {
+  function deps(
+    audit: MemoryAudit,
+    alerts: ReplicationFailureAlert[],
+    externalPassword = AUTH.password,
+  ): ReplicationDeps {
     const local: Record<string, string> = { [SOURCE_HOST]: source.host, [DR_HOST]: dr.host };
     const plain = new Set([source.host, dr.host]);
     return {
@@ -56,7 +69,10 @@ suite('replicate() with the real copy engine between local registries', () => {
         copyImage({
           ...options,
           source: { ...options.source, registry: local[options.source.registry] ?? options.source.registry },
-          destination: { ...options.destination, registry: local[options.destination.registry] ?? options.destination.registry },
+          destination: {
+            ...options.destination,
+            registry: local[options.destination.registry] ?? options.destination.registry,
+          },
           plainHttp: (host) => plain.has(host),
           insecureTls: true,
         }),
@@ -81,7 +97,12 @@ suite('replicate() with the real copy engine between local registries', () => {
       tags: ['v1.4.2'],
       destinations: [
         { type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr/' },
-        { type: 'registry', host: external.host, repositoryPrefix: 'mirror/', credentialsSecret: 'harbormaster/external' },
+        {
+          type: 'registry',
+          host: external.host,
+          repositoryPrefix: 'mirror/',
+          credentialsSecret: 'harbormaster/external',
+        },
       ],
     });
 
@@ -104,10 +125,17 @@ suite('replicate() with the real copy engine between local registries', () => {
       ['succeeded', 0, 0],
       ['succeeded', 0, 0],
     ]);
-    expect(JSON.parse(await inspectRaw(dr, 'dr/payments/api:v1.4.2'))).toEqual(JSON.parse(await inspectRaw(source, `payments/api@${image.digest}`)));
-    expect(await inspectRaw(external, `mirror/payments/api@${image.digest}`)).toBe(await inspectRaw(source, 'payments/api:v1.4.2'));
+    expect(JSON.parse(await inspectRaw(dr, 'dr/payments/api:v1.4.2'))).toEqual(
+      JSON.parse(await inspectRaw(source, `payments/api@${image.digest}`)),
+    );
+    expect(await inspectRaw(external, `mirror/payments/api@${image.digest}`)).toBe(
+      await inspectRaw(source, 'payments/api:v1.4.2'),
+    );
     expect(audit.rows).toHaveLength(2);
-    expect(audit.rows.map((r) => r.detail?.destination)).toEqual([`${DR_HOST}/dr/payments/api`, `${external.host}/mirror/payments/api`]);
+    expect(audit.rows.map((r) => r.detail?.destination)).toEqual([
+      `${DR_HOST}/dr/payments/api`,
+      `${external.host}/mirror/payments/api`,
+    ]);
     expect(alerts).toEqual([]);
   });
 

@@ -88,7 +88,10 @@ const IMAGES: Record<string, Record<string, DescribeImagesResponse>> = {
 
 function scan(input: DescribeImageScanFindingsCommandInput): DescribeImageScanFindingsResponse {
   const digest = input.imageId?.imageDigest;
-  const complete = (counts: Record<string, number>, findings: DescribeImageScanFindingsResponse['imageScanFindings'] = {}) => ({
+  const complete = (
+    counts: Record<string, number>,
+    findings: DescribeImageScanFindingsResponse['imageScanFindings'] = {},
+  ) => ({
     imageScanStatus: { status: 'COMPLETE' as const },
     imageScanFindings: { findingSeverityCounts: counts, ...findings },
   });
@@ -98,7 +101,10 @@ function scan(input: DescribeImageScanFindingsCommandInput): DescribeImageScanFi
     case FAILS:
       return complete({ CRITICAL: 1 });
     case ALLOWLISTED:
-      return complete({ HIGH: 1 }, input.maxResults === 1 ? {} : { findings: [{ name: 'CVE-2024-0001', severity: 'HIGH' }] });
+      return complete(
+        { HIGH: 1 },
+        input.maxResults === 1 ? {} : { findings: [{ name: 'CVE-2024-0001', severity: 'HIGH' }] },
+      );
     case SCANNING:
       return { imageScanStatus: { status: 'IN_PROGRESS' } };
     case WORKER_HIGH:
@@ -122,11 +128,22 @@ async function fakeCopy(options: CopyOptions): Promise<CopyResult> {
   await toCredentialProvider(options.sourceCredentials)(options.source.registry);
   await toCredentialProvider(options.destinationCredentials)(options.destination.registry);
   if (failFor(options)) throw new CopyError('network', 'connection reset by peer after 5 retries');
-  return { digest: options.source.digest as string, bytesCopied: 10_000_000, blobsCopied: 3, blobsSkipped: 1, seconds: 2 };
+  return {
+    digest: options.source.digest as string,
+    bytesCopied: 10_000_000,
+    blobsCopied: 3,
+    blobsSkipped: 1,
+    seconds: 2,
+  };
 }
 
-const backfill = (...args: string[]) => run(['backfill', '--config', configPath, '--state', statePath, ...args]);
-const dests = () => copies.map((c) => `${c.source.digest?.slice(7, 8)} -> ${c.destination.registry}/${c.destination.repository}:${c.destination.tag}`);
+const backfill = (...args: string[]) =>
+  run(['backfill', '--config', configPath, '--state', statePath, ...args]);
+const dests = () =>
+  copies.map(
+    (c) =>
+      `${c.source.digest?.slice(7, 8)} -> ${c.destination.registry}/${c.destination.repository}:${c.destination.tag}`,
+  );
 
 beforeEach(() => {
   ecr.reset();
@@ -151,10 +168,22 @@ beforeEach(() => {
     err += String(text);
     return true;
   });
-  ecr.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => IMAGES[input.repositoryName as string][input.nextToken ?? '']);
-  ecr.on(DescribeImageScanFindingsCommand).callsFake(async (input: DescribeImageScanFindingsCommandInput) => scan(input));
+  ecr
+    .on(DescribeImagesCommand)
+    .callsFake(
+      async (input: DescribeImagesCommandInput) =>
+        IMAGES[input.repositoryName as string][input.nextToken ?? ''],
+    );
+  ecr
+    .on(DescribeImageScanFindingsCommand)
+    .callsFake(async (input: DescribeImageScanFindingsCommandInput) => scan(input));
   ecr.on(GetAuthorizationTokenCommand).resolves({
-    authorizationData: [{ authorizationToken: Buffer.from('AWS:token').toString('base64'), expiresAt: new Date('2026-11-23T13:00:00Z') }],
+    authorizationData: [
+      {
+        authorizationToken: Buffer.from('AWS:token').toString('base64'),
+        expiresAt: new Date('2026-11-23T13:00:00Z'),
+      },
+    ],
   });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"bot","password":"ghcr-pat"}' });
 });
@@ -173,13 +202,23 @@ describe('harbormaster backfill', () => {
     // Assess
     expect(code).toBe(0);
     expect(copies).toEqual([]);
-    expect(out).toMatch(/payments-dr\s+payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+would-copy\s+111122223333\.dkr\.ecr\.us-east-1\.amazonaws\.com\/payments\/api/);
-    expect(out).toMatch(/payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+would-copy\s+ghcr\.io\/example-org\/payments\/api/);
+    expect(out).toMatch(
+      /payments-dr\s+payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+would-copy\s+111122223333\.dkr\.ecr\.us-east-1\.amazonaws\.com\/payments\/api/,
+    );
+    expect(out).toMatch(
+      /payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+would-copy\s+ghcr\.io\/example-org\/payments\/api/,
+    );
     expect(out).toMatch(/payments\/api@sha256:eeeeeeeeeeee\s+v1\.2\.0\s+would-copy/);
     expect(out).toMatch(/payments\/api@sha256:bbbbbbbbbbbb\s+pr-12\s+skip\s+no tag matches v\*/);
-    expect(out).toMatch(/payments\/api@sha256:cccccccccccc\s+v1\.1\.0\s+skip\s+gated: fail: 1 CRITICAL above threshold MEDIUM/);
-    expect(out).toMatch(/payments\/api@sha256:ffffffffffff\s+v2\.0\.0\s+skip\s+no verdict: scan status IN_PROGRESS/);
-    expect(out).toMatch(/payments\/worker@sha256:111111111111\s+v3\.0\.0\s+skip\s+gated: HIGH finding above the rule's maxSeverity MEDIUM/);
+    expect(out).toMatch(
+      /payments\/api@sha256:cccccccccccc\s+v1\.1\.0\s+skip\s+gated: fail: 1 CRITICAL above threshold MEDIUM/,
+    );
+    expect(out).toMatch(
+      /payments\/api@sha256:ffffffffffff\s+v2\.0\.0\s+skip\s+no verdict: scan status IN_PROGRESS/,
+    );
+    expect(out).toMatch(
+      /payments\/worker@sha256:111111111111\s+v3\.0\.0\s+skip\s+gated: HIGH finding above the rule's maxSeverity MEDIUM/,
+    );
     expect(out).toMatch(/payments\/worker@sha256:222222222222\s+v3\.1\.0\s+skip\s+no verdict: never scanned/);
     expect(out).toContain('dry run: 2 image(s) to copy (0 copies already done), 5 skipped, 0 error(s)');
     expect(out).not.toContain('platform/tools');
@@ -190,8 +229,13 @@ describe('harbormaster backfill', () => {
     await backfill('--dry-run');
 
     expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
-    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, { repositoryName: 'payments/api', nextToken: 'page-2' });
-    const scanned = ecr.commandCalls(DescribeImageScanFindingsCommand).map((c) => c.args[0].input.imageId?.imageDigest);
+    expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      repositoryName: 'payments/api',
+      nextToken: 'page-2',
+    });
+    const scanned = ecr
+      .commandCalls(DescribeImageScanFindingsCommand)
+      .map((c) => c.args[0].input.imageId?.imageDigest);
     expect(scanned).not.toContain(PR);
     // Blocking counts with an allowlist in force need the finding list (one extra call); the others are decided on counts.
     expect(scanned.filter((digest) => digest === ALLOWLISTED)).toHaveLength(2);
@@ -211,14 +255,20 @@ describe('harbormaster backfill', () => {
       'e -> 111122223333.dkr.ecr.us-east-1.amazonaws.com/payments/api:v1.2.0',
       'e -> ghcr.io/example-org/payments/api:v1.2.0',
     ]);
-    expect(copies.every((c) => c.source.registry === '111122223333.dkr.ecr.eu-west-1.amazonaws.com')).toBe(true);
+    expect(copies.every((c) => c.source.registry === '111122223333.dkr.ecr.eu-west-1.amazonaws.com')).toBe(
+      true,
+    );
     expect(copies[0].concurrency).toBe(4);
     expect(ecr).toHaveReceivedCommandTimes(GetAuthorizationTokenCommand, 2);
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'harbormaster/ghcr' });
     expect(Object.keys(JSON.parse(readFileSync(statePath, 'utf8')).done)).toHaveLength(4);
-    expect(out).toContain('4 copied (40.0 MB moved), 0 already done, 0 failed, 0 not attempted; 5 image(s) skipped, 0 error(s)');
-    expect(err).toContain('[1/2] payments/api@sha256:aaaaaaaaaaaa [v1.0.0]: 111122223333.dkr.ecr.us-east-1.amazonaws.com/payments/api copied 10.0 MB');
+    expect(out).toContain(
+      '4 copied (40.0 MB moved), 0 already done, 0 failed, 0 not attempted; 5 image(s) skipped, 0 error(s)',
+    );
+    expect(err).toContain(
+      '[1/2] payments/api@sha256:aaaaaaaaaaaa [v1.0.0]: 111122223333.dkr.ecr.us-east-1.amazonaws.com/payments/api copied 10.0 MB',
+    );
     expect(err).toContain('[2/2] payments/api@sha256:eeeeeeeeeeee [v1.2.0]');
     expect(`${out}${err}`).not.toContain('ghcr-pat');
   });
@@ -243,8 +293,12 @@ describe('harbormaster backfill', () => {
 
     // Assess
     expect(first).toBe(1);
-    expect(err).toContain('harbormaster: 1 copy failed, 0 not attempted, 0 image(s) could not be judged; run again to retry');
-    expect(out).toMatch(/failed\s+ghcr\.io\/example-org\/payments\/api: connection reset by peer after 5 retries/);
+    expect(err).toContain(
+      'harbormaster: 1 copy failed, 0 not attempted, 0 image(s) could not be judged; run again to retry',
+    );
+    expect(out).toMatch(
+      /failed\s+ghcr\.io\/example-org\/payments\/api: connection reset by peer after 5 retries/,
+    );
     expect(Object.keys(JSON.parse(readFileSync(statePath, 'utf8')).done)).toHaveLength(3);
 
     // Act again with the registry back
@@ -279,20 +333,28 @@ describe('harbormaster backfill', () => {
       digest: PASS,
       action: 'copy',
       tags: ['v1.0.0'],
-      copies: [expect.objectContaining({ result: 'copied', bytesCopied: 10_000_000, blobsSkipped: 1 }), expect.objectContaining({ result: 'copied' })],
+      copies: [
+        expect.objectContaining({ result: 'copied', bytesCopied: 10_000_000, blobsSkipped: 1 }),
+        expect.objectContaining({ result: 'copied' }),
+      ],
     });
   });
 
   it('counts an image whose scan cannot be read as an error (exit 1) and still copies the others', async () => {
-    ecr.on(DescribeImageScanFindingsCommand).callsFake(async (input: DescribeImageScanFindingsCommandInput) => {
-      if (input.imageId?.imageDigest === PASS) throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
-      return scan(input);
-    });
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .callsFake(async (input: DescribeImageScanFindingsCommandInput) => {
+        if (input.imageId?.imageDigest === PASS)
+          throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+        return scan(input);
+      });
 
     const code = await backfill();
 
     expect(code).toBe(1);
-    expect(out).toMatch(/payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+ERROR\s+DescribeImageScanFindings for payments\/api@sha256:a+ failed: AccessDeniedException: not authorized/);
+    expect(out).toMatch(
+      /payments\/api@sha256:aaaaaaaaaaaa\s+v1\.0\.0\s+ERROR\s+DescribeImageScanFindings for payments\/api@sha256:a+ failed: AccessDeniedException: not authorized/,
+    );
     expect(dests()).toHaveLength(2);
   });
 
@@ -316,14 +378,18 @@ describe('harbormaster backfill', () => {
     expect(code).toBe(1);
     expect(copies).toHaveLength(1);
     expect(out).toContain('1 copied (10.0 MB moved), 0 already done, 0 failed, 3 not attempted');
-    expect(err).toContain('interrupted: stopping after the copy in flight is aborted; run the same command again to resume');
+    expect(err).toContain(
+      'interrupted: stopping after the copy in flight is aborted; run the same command again to resume',
+    );
   });
 
   it('rejects an unknown rule with exit 2, naming the rules', async () => {
     const code = await backfill('--rule', 'nope');
 
     expect(code).toBe(2);
-    expect(err).toContain(`harbormaster: --rule: expected one of the gatedReplication rules in ${configPath} (payments-dr), got "nope"`);
+    expect(err).toContain(
+      `harbormaster: --rule: expected one of the gatedReplication rules in ${configPath} (payments-dr), got "nope"`,
+    );
     expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
   });
 
@@ -333,15 +399,23 @@ describe('harbormaster backfill', () => {
     const code = await backfill();
 
     expect(code).toBe(2);
-    expect(err).toContain(`state file ${statePath}: expected JSON written by harbormaster backfill; delete it to start over`);
+    expect(err).toContain(
+      `state file ${statePath}: expected JSON written by harbormaster backfill; delete it to start over`,
+    );
   });
 
   it('exits 2 when listing images fails', async () => {
-    ecr.on(DescribeImagesCommand).rejects(Object.assign(new Error('Repository does not exist'), { name: 'RepositoryNotFoundException' }));
+    ecr
+      .on(DescribeImagesCommand)
+      .rejects(
+        Object.assign(new Error('Repository does not exist'), { name: 'RepositoryNotFoundException' }),
+      );
 
     const code = await backfill();
 
     expect(code).toBe(2);
-    expect(err).toContain('harbormaster: DescribeImages for payments/api: RepositoryNotFoundException: Repository does not exist');
+    expect(err).toContain(
+      'harbormaster: DescribeImages for payments/api: RepositoryNotFoundException: Repository does not exist',
+    );
   });
 });

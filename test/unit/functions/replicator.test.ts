@@ -14,7 +14,9 @@ import { toCredentialProvider } from '../../../shared/oci/credentials';
 import { resetBundledConfig } from '../../../shared/runtime/bundled-config';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-const FIXTURE: SQSEvent = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/replication/sqs-event.json'), 'utf8'));
+const FIXTURE: SQSEvent = JSON.parse(
+  readFileSync(path.join(ROOT, 'test/fixtures/replication/sqs-event.json'), 'utf8'),
+);
 const DIGEST = 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234abcd';
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:HarbormasterFindings';
 const TABLE = 'HarbormasterAudit';
@@ -24,7 +26,9 @@ const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 const secrets = mockClient(SecretsManagerClient);
 
-process.env.HARBORMASTER_CONFIG_JSON = JSON.stringify(loadConfig(path.join(ROOT, 'harbormaster.config.yaml')));
+process.env.HARBORMASTER_CONFIG_JSON = JSON.stringify(
+  loadConfig(path.join(ROOT, 'harbormaster.config.yaml')),
+);
 process.env.AUDIT_TABLE_NAME = TABLE;
 process.env.FINDINGS_TOPIC_ARN = TOPIC;
 process.env.POWERTOOLS_SERVICE_NAME = 'replicator';
@@ -32,8 +36,9 @@ process.env.AWS_REGION = 'eu-west-1';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 // Imported after the environment is set, as Lambda would.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createHandler } = require('../../../functions/replicator') as typeof import('../../../functions/replicator');
+const { createHandler } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../../../functions/replicator') as typeof import('../../../functions/replicator');
 
 const context = { getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 
@@ -55,7 +60,13 @@ function fakeCopy(answer: (options: CopyOptions) => CopyResult | Error) {
   return { copy, calls };
 }
 
-const ok: CopyResult = { digest: DIGEST, bytesCopied: 52_428_800, blobsCopied: 4, blobsSkipped: 1, seconds: 3 };
+const ok: CopyResult = {
+  digest: DIGEST,
+  bytesCopied: 52_428_800,
+  blobsCopied: 4,
+  blobsSkipped: 1,
+  seconds: 3,
+};
 const token = Buffer.from('AWS:ecr-token-value').toString('base64');
 
 describe('replicator handler', () => {
@@ -72,7 +83,9 @@ describe('replicator handler', () => {
     });
     dynamodb.on(PutItemCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"harbormaster-bot","password":"ghcr-pat"}' });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: '{"username":"harbormaster-bot","password":"ghcr-pat"}' });
     addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
     jest.spyOn(Metrics.prototype, 'publishStoredMetrics').mockImplementation(function (this: Metrics) {
       return this;
@@ -85,14 +98,18 @@ describe('replicator handler', () => {
     // Prepare
     const { copy, calls } = fakeCopy(() => ok);
     const handler = createHandler(copy);
-    const event: SQSEvent = { Records: [record(), record({ messageId: 'bad-1', body: '{"version":1,"rule":"x"}' })] };
+    const event: SQSEvent = {
+      Records: [record(), record({ messageId: 'bad-1', body: '{"version":1,"rule":"x"}' })],
+    };
 
     // Act
     const response = await handler(event, context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-1' }] });
-    expect(calls.map((c) => `${c.destination.registry}/${c.destination.repository}:${c.destination.tag}`)).toEqual([
+    expect(
+      calls.map((c) => `${c.destination.registry}/${c.destination.repository}:${c.destination.tag}`),
+    ).toEqual([
       '111122223333.dkr.ecr.us-east-1.amazonaws.com/payments/api:v1.4.2',
       'ghcr.io/example-org/payments/api:v1.4.2',
     ]);
@@ -110,10 +127,18 @@ describe('replicator handler', () => {
           S: `2026-11-23T01:00:00.000Z#replicated#8f5b9b5c-6a0b-4e6b-9d0c-2f2f6f2f6f2f#payments-releases-dr#111122223333.dkr.ecr.us-east-1.amazonaws.com/payments/api`,
         },
         action: { S: 'replicated' },
-        detail: { M: expect.objectContaining({ result: { S: 'succeeded' }, bytesCopied: { N: '52428800' }, blobsSkipped: { N: '1' } }) },
+        detail: {
+          M: expect.objectContaining({
+            result: { S: 'succeeded' },
+            bytesCopied: { N: '52428800' },
+            blobsSkipped: { N: '1' },
+          }),
+        },
       }),
     });
-    expect(JSON.stringify(dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input))).not.toMatch(/ghcr-pat|ecr-token-value/);
+    expect(JSON.stringify(dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input))).not.toMatch(
+      /ghcr-pat|ecr-token-value/,
+    );
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
     expect(addMetric).toHaveBeenCalledWith('ReplicationsSucceeded', 'Count', 1);
     expect(addMetric).toHaveBeenCalledWith('ReplicationBytes', 'Bytes', 52_428_800);
@@ -122,14 +147,18 @@ describe('replicator handler', () => {
 
   it('alerts on a failed destination with verdict=replication-failed and fails the record', async () => {
     // Prepare
-    const { copy } = fakeCopy((o) => (o.destination.registry === 'ghcr.io' ? new CopyError('auth', 'ghcr.io: 401 Unauthorized') : ok));
+    const { copy } = fakeCopy((o) =>
+      o.destination.registry === 'ghcr.io' ? new CopyError('auth', 'ghcr.io: 401 Unauthorized') : ok,
+    );
     const handler = createHandler(copy);
 
     // Act
     const response = await handler({ Records: [record()] }, context);
 
     // Assess
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }],
+    });
     expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 2);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
@@ -151,12 +180,21 @@ describe('replicator handler', () => {
 
   it('does not alert again when a redelivered failure is already recorded', async () => {
     // Prepare: both rows exist from the first delivery.
-    dynamodb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    const { copy } = fakeCopy((o) => (o.destination.registry === 'ghcr.io' ? new CopyError('auth', 'ghcr.io: 401 Unauthorized') : ok));
+    dynamodb
+      .on(PutItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    const { copy } = fakeCopy((o) =>
+      o.destination.registry === 'ghcr.io' ? new CopyError('auth', 'ghcr.io: 401 Unauthorized') : ok,
+    );
     const handler = createHandler(copy);
 
     // Act
-    const response = await handler({ Records: [record({ attributes: { ...FIXTURE.Records[0].attributes, ApproximateReceiveCount: '2' } })] }, context);
+    const response = await handler(
+      {
+        Records: [record({ attributes: { ...FIXTURE.Records[0].attributes, ApproximateReceiveCount: '2' } })],
+      },
+      context,
+    );
 
     // Assess
     expect(response.batchItemFailures).toHaveLength(1);
@@ -164,13 +202,19 @@ describe('replicator handler', () => {
   });
 
   it('fails the record (and retries it) when the audit write fails', async () => {
-    dynamodb.on(PutItemCommand).rejects(Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    dynamodb
+      .on(PutItemCommand)
+      .rejects(
+        Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }),
+      );
     const { copy } = fakeCopy(() => ok);
     const handler = createHandler(copy);
 
     const response = await handler({ Records: [record()] }, context);
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }],
+    });
   });
 
   it('passes an abort signal that fires before the Lambda timeout', async () => {

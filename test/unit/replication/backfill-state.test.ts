@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backfillKey, BackfillStateError, openBackfillState } from '../../../shared/replication/backfill-state';
+import {
+  backfillKey,
+  BackfillStateError,
+  openBackfillState,
+} from '../../../shared/replication/backfill-state';
 
 const AT = new Date('2026-11-23T01:00:00Z');
 
@@ -21,7 +25,9 @@ describe('backfill state', () => {
 
     // Assess
     expect(reopened.has(key)).toBe(true);
-    expect(reopened.has(backfillKey('dr', `sha256:${'a'.repeat(64)}`, 'ghcr.io/org/app', ['v1']))).toBe(false);
+    expect(reopened.has(backfillKey('dr', `sha256:${'a'.repeat(64)}`, 'ghcr.io/org/app', ['v1']))).toBe(
+      false,
+    );
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ version: 1, done: { [key]: AT.toISOString() } });
   });
 

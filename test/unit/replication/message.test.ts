@@ -28,7 +28,11 @@ describe('replication message', () => {
     const parsed = parseReplicationMessage(serializeReplicationMessage(message));
 
     // Assess
-    expect(parsed).toEqual({ ...valid, version: 1, destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: '' }] });
+    expect(parsed).toEqual({
+      ...valid,
+      version: 1,
+      destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: '' }],
+    });
   });
 
   it('names the bad field', () => {
@@ -39,11 +43,15 @@ describe('replication message', () => {
   });
 
   it('rejects a body that is not JSON', () => {
-    expect(() => parseReplicationMessage('{nope')).toThrow('invalid replication message: expected a JSON body');
+    expect(() => parseReplicationMessage('{nope')).toThrow(
+      'invalid replication message: expected a JSON body',
+    );
   });
 
   it('rejects a message without destinations at the sender', () => {
-    expect(() => buildReplicationMessage({ ...valid, destinations: [] })).toThrow(/destinations: expected at least one destination/);
+    expect(() => buildReplicationMessage({ ...valid, destinations: [] })).toThrow(
+      /destinations: expected at least one destination/,
+    );
   });
 });
 
@@ -57,29 +65,37 @@ describe('replication message stays in step with the config schema', () => {
     { type: 'ecr', region: 'US-EAST-1' },
     { type: 'ecr', region: 'us-east-1', account: '4444' },
     { type: 'ecr', region: 'us-east-1', host: 'ghcr.io' },
-    { type: 'registry', host: 'ghcr.io', repositoryPrefix: 'example-org/', credentialsSecret: 'harbormaster/ghcr' },
+    {
+      type: 'registry',
+      host: 'ghcr.io',
+      repositoryPrefix: 'example-org/',
+      credentialsSecret: 'harbormaster/ghcr',
+    },
     { type: 'registry', host: 'harbor.example.com:8443' },
     { type: 'registry', host: 'https://ghcr.io' },
     { type: 'registry', host: 'ghcr.io', credentialsSecret: 'bad secret name' },
     { type: 'gcr', host: 'gcr.io' },
   ];
 
-  it.each(destinations.map((d) => [JSON.stringify(d), d]))('destination %s: same answer and same defaults', (_name, destination) => {
-    // Prepare
-    const config = replicationDestinationSchema.safeParse(destination);
+  it.each(destinations.map((d) => [JSON.stringify(d), d]))(
+    'destination %s: same answer and same defaults',
+    (_name, destination) => {
+      // Prepare
+      const config = replicationDestinationSchema.safeParse(destination);
 
-    // Act
-    let parsed: unknown;
-    try {
-      parsed = buildReplicationMessage({ ...valid, destinations: [destination as never] }).destinations[0];
-    } catch {
-      parsed = undefined;
-    }
+      // Act
+      let parsed: unknown;
+      try {
+        parsed = buildReplicationMessage({ ...valid, destinations: [destination as never] }).destinations[0];
+      } catch {
+        parsed = undefined;
+      }
 
-    // Assess
-    expect(parsed !== undefined).toBe(config.success);
-    if (config.success) expect(parsed).toEqual(config.data);
-  });
+      // Assess
+      expect(parsed !== undefined).toBe(config.success);
+      if (config.success) expect(parsed).toEqual(config.data);
+    },
+  );
 
   it.each([
     ['repository', 'payments/api', true],
@@ -96,13 +112,13 @@ describe('replication message stays in step with the config schema', () => {
   });
 
   it('checks the source account and region like the config primitives', () => {
-    expect(() => buildReplicationMessage({ ...valid, source: { account: '1234', region: 'eu-west-1' } })).toThrow(
-      /source\.account: expected a 12-digit AWS account id/,
-    );
+    expect(() =>
+      buildReplicationMessage({ ...valid, source: { account: '1234', region: 'eu-west-1' } }),
+    ).toThrow(/source\.account: expected a 12-digit AWS account id/);
     expect(accountId.safeParse('1234').success).toBe(false);
-    expect(() => buildReplicationMessage({ ...valid, source: { account: '111122223333', region: 'europe' } })).toThrow(
-      /source\.region: expected an AWS region/,
-    );
+    expect(() =>
+      buildReplicationMessage({ ...valid, source: { account: '111122223333', region: 'europe' } }),
+    ).toThrow(/source\.region: expected an AWS region/);
     expect(awsRegion.safeParse('europe').success).toBe(false);
   });
 });

@@ -15,7 +15,9 @@ describe('registry credentials from Secrets Manager', () => {
 
   it('fetches each secret once and returns username/password', async () => {
     // Prepare
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'bot', password: 's3cret' }) });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ username: 'bot', password: 's3cret' }) });
     const read = secretCredentialsReader(new SecretsManagerClient({ region: 'eu-west-1' }));
 
     // Act
@@ -36,7 +38,9 @@ describe('registry credentials from Secrets Manager', () => {
       .resolves({ SecretString: '{"username":"u","password":"p"}' });
     const read = secretCredentialsReader(new SecretsManagerClient({ region: 'eu-west-1' }));
 
-    await expect(read('s')).rejects.toThrow('reading registry credentials from secret s failed: ThrottlingException: throttled');
+    await expect(read('s')).rejects.toThrow(
+      'reading registry credentials from secret s failed: ThrottlingException: throttled',
+    );
     await expect(read('s')).resolves.toEqual({ username: 'u', password: 'p' });
   });
 
@@ -44,7 +48,9 @@ describe('registry credentials from Secrets Manager', () => {
     const attempt = () => parseSecretCredentials('harbormaster/ghcr', '{"username":"bot","pass":"hunter2"}');
 
     expect(attempt).toThrow(CredentialsError);
-    expect(attempt).toThrow('secret harbormaster/ghcr: expected a JSON SecretString {"username": "...", "password": "..."}, field "password" is missing or empty');
+    expect(attempt).toThrow(
+      'secret harbormaster/ghcr: expected a JSON SecretString {"username": "...", "password": "..."}, field "password" is missing or empty',
+    );
     expect(() => parseSecretCredentials('x', 'hunter2')).toThrow(/got text that is not JSON$/);
     try {
       parseSecretCredentials('x', 'hunter2');
@@ -58,8 +64,12 @@ describe('registry credentials from Secrets Manager', () => {
     const ecr = jest.fn(async () => ({ username: 'AWS', password: 'token' }));
     const readSecret = jest.fn(async () => ({ username: 'bot', password: 'pw' }));
 
-    expect(destinationCredentials({ type: 'ecr', region: 'us-east-1', repositoryPrefix: '' }, ecr, readSecret)).toBe(ecr);
-    expect(destinationCredentials({ type: 'registry', host: 'quay.io', repositoryPrefix: '' }, ecr, readSecret)).toBeUndefined();
+    expect(
+      destinationCredentials({ type: 'ecr', region: 'us-east-1', repositoryPrefix: '' }, ecr, readSecret),
+    ).toBe(ecr);
+    expect(
+      destinationCredentials({ type: 'registry', host: 'quay.io', repositoryPrefix: '' }, ecr, readSecret),
+    ).toBeUndefined();
     const provider = destinationCredentials(
       { type: 'registry', host: 'ghcr.io', repositoryPrefix: '', credentialsSecret: 'harbormaster/ghcr' },
       ecr,

@@ -1,8 +1,15 @@
 import type { AuditEntry } from '../../../shared/domain/types';
 import { CopyError, type CopyOptions, type CopyResult } from '../../../shared/oci/copy';
-import { REPLICATION_FAILED_VERDICT, type ReplicationFailureAlert } from '../../../shared/replication/failure-alert';
+import {
+  REPLICATION_FAILED_VERDICT,
+  type ReplicationFailureAlert,
+} from '../../../shared/replication/failure-alert';
 import { buildReplicationMessage, type ReplicationMessage } from '../../../shared/replication/message';
-import { replicate, ReplicationFailedError, type ReplicationDeps } from '../../../shared/replication/replicate';
+import {
+  replicate,
+  ReplicationFailedError,
+  type ReplicationDeps,
+} from '../../../shared/replication/replicate';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 const OTHER_DIGEST = `sha256:${'d'.repeat(64)}`;
@@ -20,7 +27,12 @@ function message(overrides: Partial<Parameters<typeof buildReplicationMessage>[0
     tags: ['v1.4.2'],
     destinations: [
       { type: 'ecr', region: 'us-east-1' },
-      { type: 'registry', host: 'ghcr.io', repositoryPrefix: 'example-org/', credentialsSecret: 'harbormaster/ghcr' },
+      {
+        type: 'registry',
+        host: 'ghcr.io',
+        repositoryPrefix: 'example-org/',
+        credentialsSecret: 'harbormaster/ghcr',
+      },
     ],
     ...overrides,
   });
@@ -50,7 +62,10 @@ interface Harness {
   copies: CopyOptions[];
 }
 
-function harness(copy: (options: CopyOptions) => Promise<CopyResult>, alert?: (a: ReplicationFailureAlert) => Promise<void>): Harness {
+function harness(
+  copy: (options: CopyOptions) => Promise<CopyResult>,
+  alert?: (a: ReplicationFailureAlert) => Promise<void>,
+): Harness {
   const audit = new FakeAudit();
   const alerts: ReplicationFailureAlert[] = [];
   const copies: CopyOptions[] = [];
@@ -128,7 +143,10 @@ describe('replicate', () => {
 
   it('writes each tag after the first pass and copies by digest when there is no tag', async () => {
     const h = harness(async () => copied(0, 3));
-    const twoTags = message({ tags: ['v1.4.2', 'v1.4'], destinations: [{ type: 'ecr', region: 'us-east-1' }] });
+    const twoTags = message({
+      tags: ['v1.4.2', 'v1.4'],
+      destinations: [{ type: 'ecr', region: 'us-east-1' }],
+    });
 
     await replicate(twoTags, h.deps, { time: TIME });
     await replicate({ ...twoTags, eventId: 'evt-43', tags: [] }, h.deps, { time: TIME });
@@ -158,7 +176,8 @@ describe('replicate', () => {
   it('on a failed destination: keeps going, audits the failure, alerts once and throws', async () => {
     // Prepare
     const h = harness(async (options) => {
-      if (options.destination.registry === 'ghcr.io') throw new CopyError('auth', 'ghcr.io answered 401 to a push of example-org/payments/api');
+      if (options.destination.registry === 'ghcr.io')
+        throw new CopyError('auth', 'ghcr.io answered 401 to a push of example-org/payments/api');
       return copied(10);
     });
 
@@ -168,7 +187,9 @@ describe('replicate', () => {
     // Assess
     await expect(attempt).rejects.toThrow(ReplicationFailedError);
     await expect(attempt).rejects.toThrow(
-      'replication of payments/api@' + DIGEST + ' (rule payments-releases-dr) failed for 1 of 2 destination(s): ghcr.io/example-org/payments/api: ghcr.io answered 401',
+      'replication of payments/api@' +
+        DIGEST +
+        ' (rule payments-releases-dr) failed for 1 of 2 destination(s): ghcr.io/example-org/payments/api: ghcr.io answered 401',
     );
     expect(h.audit.rows.map((r) => [r.eventId, r.detail?.result, r.detail?.errorCode])).toEqual([
       [`evt-42#payments-releases-dr#${DR_HOST}/payments/api`, 'succeeded', undefined],
@@ -181,7 +202,9 @@ describe('replicate', () => {
       rule: 'payments-releases-dr',
       team: 'payments',
     });
-    expect(h.alerts[0].message).toContain('- ghcr.io/example-org/payments/api: ghcr.io answered 401 to a push of example-org/payments/api [auth]');
+    expect(h.alerts[0].message).toContain(
+      '- ghcr.io/example-org/payments/api: ghcr.io answered 401 to a push of example-org/payments/api [auth]',
+    );
     expect(h.alerts[0].message).toContain(`Succeeded:\n- ${DR_HOST}/payments/api`);
     expect(h.alerts[0].message).not.toMatch(/ghcr-secret|ecr-token/);
   });
@@ -210,7 +233,9 @@ describe('replicate', () => {
     );
     const single = message({ destinations: [{ type: 'ecr', region: 'us-east-1' }] });
 
-    await expect(replicate(single, h.deps, { time: TIME })).rejects.toThrow('its alert could not be published: SNS throttled');
+    await expect(replicate(single, h.deps, { time: TIME })).rejects.toThrow(
+      'its alert could not be published: SNS throttled',
+    );
 
     expect(h.audit.withdrawn).toEqual([`evt-42#payments-releases-dr#${DR_HOST}/payments/api#failed`]);
     expect(h.audit.rows).toEqual([]);
@@ -220,7 +245,9 @@ describe('replicate', () => {
     const h = harness(async () => ({ ...copied(5), digest: OTHER_DIGEST }));
     const single = message({ destinations: [{ type: 'ecr', region: 'us-east-1' }] });
 
-    await expect(replicate(single, h.deps, { time: TIME })).rejects.toThrow(`destination holds ${OTHER_DIGEST} after the copy`);
+    await expect(replicate(single, h.deps, { time: TIME })).rejects.toThrow(
+      `destination holds ${OTHER_DIGEST} after the copy`,
+    );
     expect(h.audit.rows[0].detail?.result).toBe('failed');
   });
 
@@ -228,8 +255,15 @@ describe('replicate', () => {
     const h = harness(async () => copied(7));
     const seen: string[] = [];
 
-    await replicate(message(), { ...h.deps, onOutcome: (o) => seen.push(`${o.destination}:${o.result}:${o.bytesCopied}`) }, { time: TIME });
+    await replicate(
+      message(),
+      { ...h.deps, onOutcome: (o) => seen.push(`${o.destination}:${o.result}:${o.bytesCopied}`) },
+      { time: TIME },
+    );
 
-    expect(seen).toEqual([`${DR_HOST}/payments/api:succeeded:7`, 'ghcr.io/example-org/payments/api:succeeded:7']);
+    expect(seen).toEqual([
+      `${DR_HOST}/payments/api:succeeded:7`,
+      'ghcr.io/example-org/payments/api:succeeded:7',
+    ]);
   });
 });

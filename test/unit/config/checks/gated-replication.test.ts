@@ -2,7 +2,11 @@ import { gatedReplication } from '../../../../shared/config/checks/gated-replica
 import { parseConfig } from '../../../../shared/config/load';
 import { configSchema, type ConfigInput, type HarbormasterConfig } from '../../../../shared/config/schema';
 
-function config(gated: ConfigInput['gatedReplication'], account?: string, native?: ConfigInput['replication']): HarbormasterConfig {
+function config(
+  gated: ConfigInput['gatedReplication'],
+  account?: string,
+  native?: ConfigInput['replication'],
+): HarbormasterConfig {
   return configSchema.parse({
     ...(native ? { replication: native } : {}),
     env: { region: 'eu-west-1', ...(account ? { account } : {}) },
@@ -47,7 +51,10 @@ describe('gatedReplication check', () => {
 
   it('rejects duplicate rule names', () => {
     expect(gatedReplication(config([rule(), rule()]))).toEqual([
-      { path: ['gatedReplication', 1, 'name'], message: 'expected a unique rule name, got "dr" (also gatedReplication[0])' },
+      {
+        path: ['gatedReplication', 1, 'name'],
+        message: 'expected a unique rule name, got "dr" (also gatedReplication[0])',
+      },
     ]);
   });
 
@@ -55,7 +62,8 @@ describe('gatedReplication check', () => {
     expect(gatedReplication(config([rule({ repositories: ['payments/*', 'paymnts/*'] })]))).toEqual([
       {
         path: ['gatedReplication', 0, 'repositories', 1],
-        message: 'expected a name or glob matching at least one managed repository (payments/api, payments/worker), got "paymnts/*"',
+        message:
+          'expected a name or glob matching at least one managed repository (payments/api, payments/worker), got "paymnts/*"',
       },
     ]);
   });
@@ -75,18 +83,35 @@ describe('gatedReplication check', () => {
 
   it('rejects the same destination twice in a rule', () => {
     const problems = gatedReplication(
-      config([rule({ destinations: [{ type: 'ecr', region: 'us-east-1' }, { type: 'ecr', region: 'us-east-1', repositoryPrefix: '' }] })]),
+      config([
+        rule({
+          destinations: [
+            { type: 'ecr', region: 'us-east-1' },
+            { type: 'ecr', region: 'us-east-1', repositoryPrefix: '' },
+          ],
+        }),
+      ]),
     );
 
     expect(problems).toEqual([
-      { path: ['gatedReplication', 0, 'destinations', 1], message: 'expected each destination once per rule, got the same as destinations[0]' },
+      {
+        path: ['gatedReplication', 0, 'destinations', 1],
+        message: 'expected each destination once per rule, got the same as destinations[0]',
+      },
     ]);
   });
 
   it('rejects a prefix that pushes the destination name past 256 characters', () => {
     const prefix = `${'a'.repeat(249)}/`;
 
-    const problems = gatedReplication(config([rule({ repositories: ['payments/api'], destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: prefix }] })]));
+    const problems = gatedReplication(
+      config([
+        rule({
+          repositories: ['payments/api'],
+          destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: prefix }],
+        }),
+      ]),
+    );
 
     expect(problems).toEqual([
       {
@@ -97,7 +122,9 @@ describe('gatedReplication check', () => {
   });
 
   it('rejects an ECR destination native replication already fills for the same repositories', () => {
-    const native = { rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['payments/'] }] };
+    const native = {
+      rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['payments/'] }],
+    };
 
     expect(gatedReplication(config([rule()], undefined, native))).toEqual([
       {
@@ -110,12 +137,18 @@ describe('gatedReplication check', () => {
 
   it('accepts native replication elsewhere, to other repositories, or a prefixed gated destination', () => {
     const elsewhere = { rules: [{ destinations: [{ region: 'eu-central-1' }] }] };
-    const others = { rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['platform/'] }] };
+    const others = {
+      rules: [{ destinations: [{ region: 'us-east-1' }], repositoryPrefixes: ['platform/'] }],
+    };
     const prefixed = rule({ destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr/' }] });
 
     expect(gatedReplication(config([rule()], undefined, elsewhere))).toEqual([]);
     expect(gatedReplication(config([rule()], undefined, others))).toEqual([]);
-    expect(gatedReplication(config([prefixed], undefined, { rules: [{ destinations: [{ region: 'us-east-1' }] }] }))).toEqual([]);
+    expect(
+      gatedReplication(
+        config([prefixed], undefined, { rules: [{ destinations: [{ region: 'us-east-1' }] }] }),
+      ),
+    ).toEqual([]);
   });
 
   it('runs as part of config validation, naming the field', () => {
@@ -126,7 +159,9 @@ describe('gatedReplication check', () => {
       gatedReplication: [rule({ repositories: ['nothing/*'] })],
     };
 
-    expect(() => parseConfig(document)).toThrow(/gatedReplication\[0\]\.repositories\[0\]: expected a name or glob matching/);
+    expect(() => parseConfig(document)).toThrow(
+      /gatedReplication\[0\]\.repositories\[0\]: expected a name or glob matching/,
+    );
   });
 
   it('gives schema errors that say what a destination prefix must look like', () => {
@@ -134,7 +169,9 @@ describe('gatedReplication check', () => {
       env: { region: 'eu-west-1' },
       teams: { payments: {} },
       repositories: [{ name: 'payments/api', team: 'payments' }],
-      gatedReplication: [rule({ destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr' }] })],
+      gatedReplication: [
+        rule({ destinations: [{ type: 'ecr', region: 'us-east-1', repositoryPrefix: 'dr' }] }),
+      ],
     };
 
     expect(() => parseConfig(document)).toThrow(
