@@ -34,7 +34,13 @@ import { onImageEvent } from '../shared/automation/on-image-event';
 import { onScanEvent } from '../shared/automation/on-scan-event';
 import { loadConfig } from '../shared/config/load';
 import type { HarbormasterConfig } from '../shared/config/schema';
-import type { FindingEvent, ImageEvent, NormalizedEvent, ReplicationEvent, ScanEvent } from '../shared/domain/types';
+import type {
+  FindingEvent,
+  ImageEvent,
+  NormalizedEvent,
+  ReplicationEvent,
+  ScanEvent,
+} from '../shared/domain/types';
 import { isIgnored } from '../shared/domain/types';
 import { parseEvent } from '../shared/events';
 import { createAuditTable, startDynalite } from '../test/support/dynalite';
@@ -99,7 +105,10 @@ function floorEntry(spec: FunctionSpec): string {
   const news = spec.clients.map(([, cls]) => `new ${cls}({})`).join(', ');
   const file = path.join(OUT, 'floors', `${spec.name}.ts`);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `// Floor for ${spec.name}: only its SDK clients, instantiated once.\n${imports}\nexport const clients = [${news}];\n`);
+  writeFileSync(
+    file,
+    `// Floor for ${spec.name}: only its SDK clients, instantiated once.\n${imports}\nexport const clients = [${news}];\n`,
+  );
   return file;
 }
 
@@ -173,7 +182,10 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'events');
 /** Calls that change something outside the audit table (audit rows are counted by what the table holds). */
 const SIDE_EFFECTS = new Set(['PutImage', 'BatchDeleteImage', 'Publish', 'SendMessage']);
 
-function event<E extends NormalizedEvent>(fixture: string, change?: (raw: any) => void): E {
+function event<E extends NormalizedEvent>(
+  fixture: string,
+  change?: (raw: { detail: Record<string, unknown> }) => void,
+): E {
   const raw = JSON.parse(readFileSync(path.join(FIXTURES, `${fixture}.json`), 'utf8'));
   change?.(raw);
   const parsed = parseEvent(raw);
@@ -261,16 +273,27 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
       const tableName = `bench-audit-${n}`;
       await createAuditTable(db.client, tableName);
       for (const m of [ecr, sns, sqs]) m.reset();
-      ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageTag: 'v1.4.1' }, { imageTag: 'v1.3.0' }, { imageTag: 'latest' }] });
+      ecr
+        .on(ListImagesCommand)
+        .resolves({ imageIds: [{ imageTag: 'v1.4.1' }, { imageTag: 'v1.3.0' }, { imageTag: 'latest' }] });
       ecr.on(BatchGetImageCommand).resolves({
-        images: [{ imageManifest: '{"schemaVersion":2}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+        images: [
+          {
+            imageManifest: '{"schemaVersion":2}',
+            imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+          },
+        ],
       });
       ecr.on(PutImageCommand).resolves({});
       ecr.on(BatchDeleteImageCommand).resolves({ failures: [] });
       ecr.on(DescribeImageScanFindingsCommand).resolves({
         imageScanFindings: {
           findings: [
-            { name: 'CVE-2024-0001', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'openssl' }] },
+            {
+              name: 'CVE-2024-0001',
+              severity: 'HIGH',
+              attributes: [{ key: 'package_name', value: 'openssl' }],
+            },
             { name: 'CVE-2024-0002', severity: 'HIGH' },
             { name: 'CVE-2024-0101', severity: 'MEDIUM' },
           ],
@@ -317,20 +340,24 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
       ops.length = counted;
       const all = [
         ...ops,
-        ...[ecr, sns, sqs].flatMap((m) => m.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''))),
+        ...[ecr, sns, sqs].flatMap((m) =>
+          m.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, '')),
+        ),
       ];
       const byOperation: Record<string, number> = {};
       for (const op of all) byOperation[op] = (byOperation[op] ?? 0) + 1;
       const writes = all.filter((op) => SIDE_EFFECTS.has(op)).length + rowsAdded;
       const ok =
-        (scenario.budget === undefined || all.length <= scenario.budget) && (!scenario.noWrites || writes === 0);
+        (scenario.budget === undefined || all.length <= scenario.budget) &&
+        (!scenario.noWrites || writes === 0);
       results.push({
         name: scenario.name,
         calls: all.length,
         writes,
         ...(scenario.budget !== undefined ? { budget: scenario.budget } : {}),
         byOperation,
-        outcome: outcome?.status === 'done' ? `done: ${outcome.actions.join(', ')}` : (outcome?.status ?? 'none'),
+        outcome:
+          outcome?.status === 'done' ? `done: ${outcome.actions.join(', ')}` : (outcome?.status ?? 'none'),
         ok,
       });
     }
@@ -355,7 +382,9 @@ async function main(): Promise<void> {
   const bundles = await measureBundles(config);
   const calls = await measureCalls(config);
 
-  console.log(`\nFunction bundles (esbuild as HarbormasterFunction; init = median of ${RUNS} fresh node ${process.version} processes)`);
+  console.log(
+    `\nFunction bundles (esbuild as HarbormasterFunction; init = median of ${RUNS} fresh node ${process.version} processes)`,
+  );
   console.table(
     bundles.map((b) => ({
       function: b.name,
@@ -368,7 +397,9 @@ async function main(): Promise<void> {
       ok: b.ok ? 'yes' : 'NO',
     })),
   );
-  console.log('\nAWS calls per event (real orchestration; ECR/SNS/SQS mocked, DynamoDB = dynalite; operations grouped by client)');
+  console.log(
+    '\nAWS calls per event (real orchestration; ECR/SNS/SQS mocked, DynamoDB = dynalite; operations grouped by client)',
+  );
   console.table(
     calls.map((c) => ({
       event: c.name,

@@ -39,7 +39,8 @@ function init(): Runtime {
     tableName: requiredEnv(ENV.AUDIT_TABLE),
     retentionDays: config.audit.retentionDays,
   });
-  const metric = (name: Parameters<typeof recordMetric>[1], value?: number) => recordMetric(metrics, name, value);
+  const metric = (name: Parameters<typeof recordMetric>[1], value?: number) =>
+    recordMetric(metrics, name, value);
   const deps = { ecr: clients.ecr, audit, config, now: () => new Date(), log, metric };
   return {
     metrics,

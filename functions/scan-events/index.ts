@@ -48,8 +48,10 @@ function init(): Runtime {
     retentionDays: config.audit.retentionDays,
   });
   // The replication queue exists only when the config has gated replication rules.
-  const replicationQueueUrl = config.gatedReplication.length > 0 ? requiredEnv(ENV.REPLICATION_QUEUE) : undefined;
-  const metric = (name: Parameters<typeof recordMetric>[1], value?: number) => recordMetric(metrics, name, value);
+  const replicationQueueUrl =
+    config.gatedReplication.length > 0 ? requiredEnv(ENV.REPLICATION_QUEUE) : undefined;
+  const metric = (name: Parameters<typeof recordMetric>[1], value?: number) =>
+    recordMetric(metrics, name, value);
   const deps = {
     ...clients,
     audit,

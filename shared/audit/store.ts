@@ -123,7 +123,9 @@ export class AuditStore {
   ) {
     if (!options.tableName) throw new AuditStoreError('AuditStore: tableName is required');
     if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) {
-      throw new AuditStoreError(`AuditStore: retentionDays must be a positive integer, got ${options.retentionDays}`);
+      throw new AuditStoreError(
+        `AuditStore: retentionDays must be a positive integer, got ${options.retentionDays}`,
+      );
     }
     this.tableName = options.tableName;
     this.retentionDays = options.retentionDays;
@@ -148,10 +150,14 @@ export class AuditStore {
       );
       return { duplicate: false };
     } catch (error) {
-      if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException') return { duplicate: true };
-      throw new AuditStoreError(`audit write failed for ${entry.action} of ${entry.repository}@${entry.digest}`, {
-        cause: error,
-      });
+      if ((error as Error | undefined)?.name === 'ConditionalCheckFailedException')
+        return { duplicate: true };
+      throw new AuditStoreError(
+        `audit write failed for ${entry.action} of ${entry.repository}@${entry.digest}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -159,7 +165,9 @@ export class AuditStore {
    * Removes a row written by `record`: the automation calls it when an action after the write failed, so the
    * queue's retry is not mistaken for a duplicate and redoes the work.
    */
-  async withdraw(entry: Pick<AuditEntry, 'repository' | 'digest' | 'action' | 'time' | 'eventId'>): Promise<void> {
+  async withdraw(
+    entry: Pick<AuditEntry, 'repository' | 'digest' | 'action' | 'time' | 'eventId'>,
+  ): Promise<void> {
     try {
       await this.client.send(
         new DeleteItemCommand({
@@ -171,9 +179,12 @@ export class AuditStore {
         }),
       );
     } catch (error) {
-      throw new AuditStoreError(`audit withdraw failed for ${entry.action} of ${entry.repository}@${entry.digest}`, {
-        cause: error,
-      });
+      throw new AuditStoreError(
+        `audit withdraw failed for ${entry.action} of ${entry.repository}@${entry.digest}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -200,7 +211,10 @@ export class AuditStore {
         TableName: this.tableName,
         IndexName: GSI.indexName,
         KeyConditionExpression: query.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI.partitionKey.name, ...(query.since ? { '#sk': GSI.sortKey.name } : {}) },
+        ExpressionAttributeNames: {
+          '#pk': GSI.partitionKey.name,
+          ...(query.since ? { '#sk': GSI.sortKey.name } : {}),
+        },
         ExpressionAttributeValues: {
           ':pk': { S: repositoryKey(repository) },
           ...(query.since ? { ':since': { S: normalizeTime(query.since, 'since') } } : {}),
@@ -243,7 +257,11 @@ export class AuditStore {
   }
 
   /** Newest entry of one action for an image, reading newest-first with a filter on the row's action list. */
-  private async newestEntry(repository: string, digest: string, action: AuditAction): Promise<AuditEntry | undefined> {
+  private async newestEntry(
+    repository: string,
+    digest: string,
+    action: AuditAction,
+  ): Promise<AuditEntry | undefined> {
     let startKey: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < MAX_VERDICT_PAGES; page += 1) {
       const out = await this.query({
@@ -312,7 +330,11 @@ export class AuditStore {
         ? {
             followUps: {
               L: followUps.map((f) => ({
-                M: toAttributeMap({ action: f.action, tags: f.tags ? [...f.tags] : undefined, detail: f.detail }),
+                M: toAttributeMap({
+                  action: f.action,
+                  tags: f.tags ? [...f.tags] : undefined,
+                  detail: f.detail,
+                }),
               })),
             },
           }
@@ -336,7 +358,8 @@ function imageSortKey(time: string, action: string, eventId: string): string {
 
 function normalizeTime(value: string, field = 'time'): string {
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new AuditStoreError(`${field}: expected an ISO-8601 time, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms))
+    throw new AuditStoreError(`${field}: expected an ISO-8601 time, got ${JSON.stringify(value)}`);
   return new Date(ms).toISOString();
 }
 
@@ -355,7 +378,11 @@ function primaryEntry(item: Record<string, AttributeValue>): AuditEntry {
 function entriesOfItem(item: Record<string, AttributeValue>): AuditEntry[] {
   const primary = primaryEntry(item);
   const followUps = (item.followUps?.L ?? []).map((value): AuditEntry => {
-    const f = fromAttributeValue(value) as { action: AuditAction; tags?: string[]; detail?: Record<string, unknown> };
+    const f = fromAttributeValue(value) as {
+      action: AuditAction;
+      tags?: string[];
+      detail?: Record<string, unknown>;
+    };
     return {
       repository: primary.repository,
       digest: primary.digest,

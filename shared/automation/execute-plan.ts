@@ -107,7 +107,10 @@ export async function executePlan(
   };
   const { duplicate } = await deps.audit.record(primary, followUpsOf(actions.slice(1)));
   if (duplicate) {
-    deps.log.info('duplicate delivery: already processed, nothing done', { eventId: event.id, kind: event.kind });
+    deps.log.info('duplicate delivery: already processed, nothing done', {
+      eventId: event.id,
+      kind: event.kind,
+    });
     return { status: 'duplicate', eventId: event.id };
   }
 
@@ -119,7 +122,11 @@ export async function executePlan(
           done.push(action.action);
           break;
         case 'tag': {
-          const { outcomes } = await addTags(deps.ecr, { repository: event.repository, digest: event.digest, tags: action.tags });
+          const { outcomes } = await addTags(deps.ecr, {
+            repository: event.repository,
+            digest: event.digest,
+            tags: action.tags,
+          });
           await reportTagOutcomes(event, action.audit, outcomes, deps);
           done.push(action.audit);
           break;
@@ -131,13 +138,15 @@ export async function executePlan(
           break;
         }
         case 'notify':
-          if (!effects.notify) throw new Error('this function cannot send alerts (notify action in its plan)');
+          if (!effects.notify)
+            throw new Error('this function cannot send alerts (notify action in its plan)');
           await effects.notify(action);
           deps.metric?.('AlertsSent');
           done.push(action.audit);
           break;
         case 'replicate':
-          if (!effects.replicate) throw new Error('this function cannot enqueue replication (replicate action in its plan)');
+          if (!effects.replicate)
+            throw new Error('this function cannot enqueue replication (replicate action in its plan)');
           await effects.replicate(action);
           done.push(`replicate:${action.rule}`);
           break;
@@ -146,10 +155,13 @@ export async function executePlan(
   } catch (error) {
     await deps.audit.withdraw(primary).catch((withdrawError: unknown) => {
       // The retry will be taken for a duplicate: say so loudly, next to the original failure.
-      deps.log.error('could not withdraw the audit row after a failed action; a retry of this event will be skipped', {
-        eventId: event.id,
-        withdrawError: (withdrawError as Error).message,
-      });
+      deps.log.error(
+        'could not withdraw the audit row after a failed action; a retry of this event will be skipped',
+        {
+          eventId: event.id,
+          withdrawError: (withdrawError as Error).message,
+        },
+      );
     });
     throw error;
   }
@@ -162,8 +174,12 @@ async function reportTagOutcomes(
   outcomes: Readonly<Record<string, TagOutcome>>,
   deps: AutomationDeps,
 ): Promise<void> {
-  const written = Object.entries(outcomes).filter(([, o]) => o === 'added').map(([t]) => t);
-  const immutable = Object.entries(outcomes).filter(([, o]) => o === 'immutable').map(([t]) => t);
+  const written = Object.entries(outcomes)
+    .filter(([, o]) => o === 'added')
+    .map(([t]) => t);
+  const immutable = Object.entries(outcomes)
+    .filter(([, o]) => o === 'immutable')
+    .map(([t]) => t);
   if (written.length > 0) deps.metric?.('TagsWritten', written.length);
   if (immutable.length === 0) return;
   // Recorded and logged once; never retried (moving an immutable tag can never succeed).
@@ -191,7 +207,11 @@ async function reportTagOutcomes(
  * Removes release tags. ECR deletes an image whose last tag is removed, so when the event's tags would
  * all go, the image first gets a keeper tag (quarantined-<digest12>) and stays pullable.
  */
-async function quarantine(event: NormalizedEvent, tags: readonly string[], deps: AutomationDeps): Promise<void> {
+async function quarantine(
+  event: NormalizedEvent,
+  tags: readonly string[],
+  deps: AutomationDeps,
+): Promise<void> {
   const remaining = event.tags.filter((t) => !tags.includes(t));
   if (remaining.length === 0) {
     const keeper = quarantineKeeperTag(event.digest);
@@ -215,7 +235,9 @@ interface LoggerLike {
 
 /** Adapts a Powertools Logger (whose extra-attribute type is narrower than `unknown`) to AutomationLog. */
 export function automationLog(logger: LoggerLike): AutomationLog {
-  const call = (fn: (message: string, ...extra: never[]) => void) => (message: string, extra?: Record<string, unknown>) =>
-    extra ? fn.call(logger, message, extra as never) : fn.call(logger, message);
+  const call =
+    (fn: (message: string, ...extra: never[]) => void) =>
+    (message: string, extra?: Record<string, unknown>) =>
+      extra ? fn.call(logger, message, extra as never) : fn.call(logger, message);
   return { info: call(logger.info), warn: call(logger.warn), error: call(logger.error) };
 }

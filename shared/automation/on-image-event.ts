@@ -11,7 +11,10 @@ import { executePlan, type AutomationDeps, type EventOutcome } from './execute-p
  * AWS calls: a push with no tag rule is one conditional write. A semver push that may move floating tags
  * lists the repository's tags once (ListImages) before planning.
  */
-export async function onImageEvent(event: ImageEvent | ReplicationEvent, deps: AutomationDeps): Promise<EventOutcome> {
+export async function onImageEvent(
+  event: ImageEvent | ReplicationEvent,
+  deps: AutomationDeps,
+): Promise<EventOutcome> {
   const repository = findRepository(deps.config, event.repository);
   if (!repository) return { status: 'ignored', reason: unmanagedReason(event.repository) };
 
@@ -28,7 +31,11 @@ export async function onImageEvent(event: ImageEvent | ReplicationEvent, deps: A
     existingTags = listed.tags;
   }
 
-  const plan = planImageEvent(event, { config: deps.config, now: deps.now(), ...(existingTags ? { existingTags } : {}) });
+  const plan = planImageEvent(event, {
+    config: deps.config,
+    now: deps.now(),
+    ...(existingTags ? { existingTags } : {}),
+  });
   if (isIgnored(plan)) return { status: 'ignored', reason: plan.ignored };
   return executePlan(event, plan, deps);
 }

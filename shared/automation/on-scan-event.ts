@@ -4,7 +4,14 @@ import type { Finding, FindingEvent, ScanEvent } from '../domain/types';
 import { isIgnored } from '../domain/types';
 import { ecrFindingsConsoleUrl, type FindingsAlert } from '../notify/alert';
 import { buildSnsAlert } from '../notify/sns-alert';
-import { findRepository, needsFindingDetails, planScanEvent, unmanagedReason, type Action, type NotifyPlanAction } from '../policy';
+import {
+  findRepository,
+  needsFindingDetails,
+  planScanEvent,
+  unmanagedReason,
+  type Action,
+  type NotifyPlanAction,
+} from '../policy';
 import { describeFindings } from '../registry/ecr-images';
 import { buildReplicationMessage, serializeReplicationMessage } from '../replication/message';
 import { executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
@@ -22,7 +29,10 @@ export interface ScanDeps extends AutomationDeps {
 }
 
 function wouldAlert(plan: readonly Action[]): boolean {
-  return plan.some((a) => a.type === 'notify' || (a.type === 'audit' && a.action === 'verdict' && a.detail.result === 'fail'));
+  return plan.some(
+    (a) =>
+      a.type === 'notify' || (a.type === 'audit' && a.action === 'verdict' && a.detail.result === 'fail'),
+  );
 }
 
 /**
@@ -46,21 +56,33 @@ export async function onScanEvent(event: ScanEvent | FindingEvent, deps: ScanDep
   const needDetails =
     alerting ||
     (counts !== undefined &&
-      needsFindingDetails(counts, repository.scan, event.kind === 'scan.completed' ? event.uncountedFindings : 0, now));
+      needsFindingDetails(
+        counts,
+        repository.scan,
+        event.kind === 'scan.completed' ? event.uncountedFindings : 0,
+        now,
+      ));
 
   let previous: Awaited<ReturnType<ScanDeps['audit']['lastFindingSet']>>;
   // The last alert's finding set: A4 (alert only on change) and the alert's new/fixed lists.
   if (alerting) {
     previous = await deps.audit.lastFindingSet(event.repository, event.digest);
     if (previous?.eventId === event.id) {
-      deps.log.info('duplicate delivery: already processed, nothing done', { eventId: event.id, kind: event.kind });
+      deps.log.info('duplicate delivery: already processed, nothing done', {
+        eventId: event.id,
+        kind: event.kind,
+      });
       return { status: 'duplicate', eventId: event.id };
     }
   }
 
   let findings: Finding[] | undefined;
   if (needDetails) {
-    const read = await describeFindings(deps.ecr, { repository: event.repository, digest: event.digest }, { max: FINDINGS_READ_MAX });
+    const read = await describeFindings(
+      deps.ecr,
+      { repository: event.repository, digest: event.digest },
+      { max: FINDINGS_READ_MAX },
+    );
     if (!read.complete) {
       deps.log.warn('image has more findings than read; the alert and the finding set use the first ones', {
         repository: event.repository,
@@ -88,7 +110,9 @@ export async function onScanEvent(event: ScanEvent | FindingEvent, deps: ScanDep
     },
     replicate: async (action) => {
       if (!deps.replicationQueueUrl) {
-        throw new Error(`gated replication rule ${action.rule} matched but ${'REPLICATION_QUEUE_URL'} is not set`);
+        throw new Error(
+          `gated replication rule ${action.rule} matched but ${'REPLICATION_QUEUE_URL'} is not set`,
+        );
       }
       const body = buildReplicationMessage({
         eventId: event.id,
@@ -99,12 +123,21 @@ export async function onScanEvent(event: ScanEvent | FindingEvent, deps: ScanDep
         tags: [...action.tags],
         destinations: [...action.destinations],
       });
-      await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.replicationQueueUrl, MessageBody: serializeReplicationMessage(body) }));
+      await deps.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deps.replicationQueueUrl,
+          MessageBody: serializeReplicationMessage(body),
+        }),
+      );
     },
   });
 }
 
-function toAlert(event: ScanEvent | FindingEvent, action: NotifyPlanAction, firstScan: boolean): FindingsAlert {
+function toAlert(
+  event: ScanEvent | FindingEvent,
+  action: NotifyPlanAction,
+  firstScan: boolean,
+): FindingsAlert {
   return {
     version: 1,
     eventId: event.id,

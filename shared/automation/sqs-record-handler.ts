@@ -27,7 +27,9 @@ export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
       }
       eventId = parsed.id;
       if (!accepts(parsed)) {
-        throw new Error(`a ${parsed.kind} event does not belong on this function's queue (check the EventBridge rule)`);
+        throw new Error(
+          `a ${parsed.kind} event does not belong on this function's queue (check the EventBridge rule)`,
+        );
       }
       const outcome = await process(parsed);
       if (outcome.status === 'ignored') {

@@ -66,7 +66,9 @@ export function shortDigest(digest: string): string {
 
 /** `payments/api:v1.4.2` when the image has a tag, else `payments/api@sha256:0123456789ab`. */
 export function imageLabel(alert: Pick<FindingsAlert, 'repository' | 'tags' | 'digest'>): string {
-  return alert.tags.length > 0 ? `${alert.repository}:${alert.tags[0]}` : `${alert.repository}@${shortDigest(alert.digest)}`;
+  return alert.tags.length > 0
+    ? `${alert.repository}:${alert.tags[0]}`
+    : `${alert.repository}@${shortDigest(alert.digest)}`;
 }
 
 /** "2 CRITICAL, 1 HIGH" (non-zero severities only, most severe first; "no findings" when all are 0). */

@@ -30,7 +30,10 @@ function clip(text: string, max: number): string {
 }
 
 function idList(ids: readonly string[]): string {
-  const shown = ids.slice(0, ID_LIST_MAX).map((id) => `\`${esc(id)}\``).join(', ');
+  const shown = ids
+    .slice(0, ID_LIST_MAX)
+    .map((id) => `\`${esc(id)}\``)
+    .join(', ');
   return ids.length > ID_LIST_MAX ? `${shown} +${ids.length - ID_LIST_MAX} more` : shown;
 }
 
@@ -79,7 +82,10 @@ export function buildSlackBlocks(alert: FindingsAlert): SlackPayload {
     });
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*Top findings* (installed → fixed)\n${lines.join('\n')}`, SECTION_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: clip(`*Top findings* (installed → fixed)\n${lines.join('\n')}`, SECTION_MAX),
+      },
     });
   }
 

@@ -24,12 +24,17 @@ function parseAlert(value: string): FindingsAlert {
   } catch (cause) {
     throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}: expected JSON`, { cause });
   }
-  if (alert?.version !== 1) throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}.version: expected 1, got ${JSON.stringify(alert?.version)}`);
+  if (alert?.version !== 1)
+    throw new AlertFormatError(
+      `message attribute ${ALERT_ATTRIBUTE}.version: expected 1, got ${JSON.stringify(alert?.version)}`,
+    );
   for (const field of ['repository', 'digest', 'consoleUrl', 'eventId'] as const) {
-    if (typeof alert[field] !== 'string') throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}.${field}: expected a string`);
+    if (typeof alert[field] !== 'string')
+      throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}.${field}: expected a string`);
   }
   for (const field of ['tags', 'topFindings', 'newFindings', 'fixedFindings', 'quarantinedTags'] as const) {
-    if (!Array.isArray(alert[field])) throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}.${field}: expected an array`);
+    if (!Array.isArray(alert[field]))
+      throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}.${field}: expected an array`);
   }
   if (typeof alert.verdict?.reason !== 'string' || typeof alert.severityCounts !== 'object') {
     throw new AlertFormatError(`message attribute ${ALERT_ATTRIBUTE}: expected verdict and severityCounts`);
@@ -45,7 +50,8 @@ export function slackPayloadFromSns(notification: SnsNotification): SlackPayload
   const attribute = notification.MessageAttributes?.[ALERT_ATTRIBUTE];
   if (attribute) return buildSlackBlocks(parseAlert(attribute.Value));
   const subject = (notification.Subject ?? 'Harbormaster alert').slice(0, 150);
-  const text = notification.Message.length > 2900 ? `${notification.Message.slice(0, 2900)}\n…` : notification.Message;
+  const text =
+    notification.Message.length > 2900 ? `${notification.Message.slice(0, 2900)}\n…` : notification.Message;
   return {
     text: subject,
     blocks: [

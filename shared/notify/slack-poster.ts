@@ -109,7 +109,11 @@ export async function postToSlack(
     // 4xx: the payload or the webhook is wrong; retrying cannot help.
     throw new SlackDeliveryError(`Slack rejected the message: ${lastFailure}`, attempt, { cause: lastCause });
   }
-  throw new SlackDeliveryError(`Slack delivery failed after ${maxAttempts} attempts: ${lastFailure}`, maxAttempts, {
-    cause: lastCause,
-  });
+  throw new SlackDeliveryError(
+    `Slack delivery failed after ${maxAttempts} attempts: ${lastFailure}`,
+    maxAttempts,
+    {
+      cause: lastCause,
+    },
+  );
 }

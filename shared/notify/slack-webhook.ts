@@ -16,7 +16,9 @@ export function parseWebhookSecret(secretString: string, secretId: string): stri
     try {
       candidate = (JSON.parse(trimmed) as { url?: unknown }).url;
     } catch {
-      throw new SlackWebhookSecretError(`secret ${secretId}: expected a webhook URL or JSON {"url": "https://..."}, got invalid JSON`);
+      throw new SlackWebhookSecretError(
+        `secret ${secretId}: expected a webhook URL or JSON {"url": "https://..."}, got invalid JSON`,
+      );
     }
   }
   if (typeof candidate !== 'string' || !/^https:\/\/[^\s/]+\/\S+$/.test(candidate)) {

@@ -109,7 +109,10 @@ export async function addTags(
       const name = (error as Error | undefined)?.name;
       if (name === 'ImageAlreadyExistsException') outcomes[tag] = 'present';
       else if (name === 'ImageTagAlreadyExistsException') outcomes[tag] = 'immutable';
-      else throw new RegistryOperationError(`PutImage of tag ${tag} failed for ${label(input)}`, { cause: error });
+      else
+        throw new RegistryOperationError(`PutImage of tag ${tag} failed for ${label(input)}`, {
+          cause: error,
+        });
     }
   }
   return { outcomes, mediaType: image.imageManifestMediaType };
@@ -126,7 +129,8 @@ export async function removeTags(
 ): Promise<RemoveTagsResult> {
   const tags = [...new Set(input.tags)];
   if (tags.length === 0) return { removed: [], absent: [] };
-  if (tags.length > 100) throw new RegistryOperationError(`removeTags: at most 100 tags per call, got ${tags.length}`);
+  if (tags.length > 100)
+    throw new RegistryOperationError(`removeTags: at most 100 tags per call, got ${tags.length}`);
   const out = await client
     .send(
       new BatchDeleteImageCommand({
@@ -165,7 +169,8 @@ const SEVERITY_ALIASES: Readonly<Record<string, FindingSeverity>> = {
 function severityOf(value: string | undefined, where: string): FindingSeverity {
   const mapped = value ? SEVERITY_ALIASES[value] : undefined;
   // An unknown severity must not be dropped silently: it could hide a blocking finding.
-  if (!mapped) throw new RegistryOperationError(`${where}: unknown finding severity ${JSON.stringify(value)}`);
+  if (!mapped)
+    throw new RegistryOperationError(`${where}: unknown finding severity ${JSON.stringify(value)}`);
   return mapped;
 }
 
@@ -227,7 +232,10 @@ export async function describeFindings(
         throw new RegistryOperationError(`DescribeImageScanFindings failed for ${label(input)}`, { cause });
       });
     const page = out.imageScanFindings;
-    findings.push(...(page?.findings ?? []).map(fromBasic), ...(page?.enhancedFindings ?? []).map(fromEnhanced));
+    findings.push(
+      ...(page?.findings ?? []).map(fromBasic),
+      ...(page?.enhancedFindings ?? []).map(fromEnhanced),
+    );
     nextToken = out.nextToken;
   } while (nextToken && findings.length < options.max);
   return { findings: findings.slice(0, options.max), complete: !nextToken };

@@ -109,7 +109,11 @@ describe('AuditStore against dynalite', () => {
 
     // Assess
     expect(page.nextCursor).toBeUndefined();
-    expect(page.entries.map((e) => `${e.action}:${e.eventId}`)).toEqual(['verdict:scan', 'pushed:push', 'tagged:push']);
+    expect(page.entries.map((e) => `${e.action}:${e.eventId}`)).toEqual([
+      'verdict:scan',
+      'pushed:push',
+      'tagged:push',
+    ]);
     expect(page.entries[0].detail).toEqual({
       result: 'pass',
       reason: 'pass: nothing above MEDIUM',
@@ -132,7 +136,9 @@ describe('AuditStore against dynalite', () => {
     await store.record(entry({ time: '2026-11-19T08:00:00Z', eventId: 'old' }));
     await store.record(entry({ digest: DIGEST_B, time: '2026-11-20T08:00:00Z', eventId: 'b' }));
     await store.record(entry({ time: '2026-11-21T08:00:00Z', eventId: 'new' }));
-    await store.record(entry({ repository: 'payments/worker', time: '2026-11-21T09:00:00Z', eventId: 'elsewhere' }));
+    await store.record(
+      entry({ repository: 'payments/worker', time: '2026-11-21T09:00:00Z', eventId: 'elsewhere' }),
+    );
 
     // Act
     const all = await store.repositoryTimeline('payments/api');
@@ -169,7 +175,15 @@ describe('AuditStore against dynalite', () => {
   it('finds the newest verdict and the newest alert finding set by event time, whatever the delivery order', async () => {
     // Prepare: the newer scan arrives first; its verdict and alert are follow-ups of its "scanned" row
     await store.record(entry({ action: 'scanned', time: '2026-11-20T12:00:00Z', eventId: 'newer' }), [
-      { action: 'verdict', detail: { result: 'fail', highestSeverity: 'HIGH', reason: 'fail: 1 HIGH', findingSetHash: 'sha256:h2' } },
+      {
+        action: 'verdict',
+        detail: {
+          result: 'fail',
+          highestSeverity: 'HIGH',
+          reason: 'fail: 1 HIGH',
+          findingSetHash: 'sha256:h2',
+        },
+      },
       { action: 'notified', detail: { findingIds: ['CVE-2', 'CVE-3'], findingSetHash: 'sha256:h2' } },
     ]);
     await store.record(entry({ action: 'scanned', time: '2026-11-20T11:00:00Z', eventId: 'older' }), [
@@ -208,7 +222,12 @@ describe('AuditStore against dynalite', () => {
   it('reads a verdict recorded as a row of its own (the operator CLI writes those)', async () => {
     // Prepare
     await store.record(
-      entry({ action: 'verdict', time: '2026-11-20T12:00:00Z', eventId: 'cli', detail: { result: 'fail', highestSeverity: 'CRITICAL', reason: 'manual' } }),
+      entry({
+        action: 'verdict',
+        time: '2026-11-20T12:00:00Z',
+        eventId: 'cli',
+        detail: { result: 'fail', highestSeverity: 'CRITICAL', reason: 'manual' },
+      }),
     );
 
     // Act

@@ -4,7 +4,11 @@ import { AUDIT_TABLE_KEYS } from '../../shared/audit/store';
 
 // dynalite ships no types: it is a function returning a node http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => import('node:http').Server;
+const dynalite = require('dynalite') as (options?: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => import('node:http').Server;
 
 export interface DynaliteHandle {
   /** A client pointed at the in-process dynalite, with dummy credentials. */
@@ -68,5 +72,8 @@ export async function createAuditTable(client: DynamoDBClient, tableName: string
       ],
     }),
   );
-  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 }, { TableName: tableName });
+  await waitUntilTableExists(
+    { client, maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 },
+    { TableName: tableName },
+  );
 }

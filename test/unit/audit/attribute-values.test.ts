@@ -3,7 +3,14 @@ import { fromAttributeMap, toAttributeMap, toAttributeValue } from '../../../sha
 describe('audit attribute values', () => {
   it('round-trips the JSON the audit rows hold', () => {
     // Prepare
-    const detail = { result: 'fail', counts: { HIGH: 2, LOW: 0 }, ids: ['CVE-1', 'CVE-2'], ok: false, none: null, nested: [{ a: 1.5 }] };
+    const detail = {
+      result: 'fail',
+      counts: { HIGH: 2, LOW: 0 },
+      ids: ['CVE-1', 'CVE-2'],
+      ok: false,
+      none: null,
+      nested: [{ a: 1.5 }],
+    };
 
     // Act
     const back = fromAttributeMap(toAttributeMap(detail));

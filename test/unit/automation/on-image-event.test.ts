@@ -12,7 +12,14 @@ import { AuditStore } from '../../../shared/audit/store';
 import type { AutomationDeps } from '../../../shared/automation/execute-plan';
 import { onImageEvent } from '../../../shared/automation/on-image-event';
 import type { ImageEvent } from '../../../shared/domain/types';
-import { NOW, conditionalCheckFailed, normalized, recordingLog, testConfig, type RecordedLog } from './support';
+import {
+  NOW,
+  conditionalCheckFailed,
+  normalized,
+  recordingLog,
+  testConfig,
+  type RecordedLog,
+} from './support';
 
 const ecr = mockClient(ECRClient);
 const ddb = mockClient(DynamoDBClient);
@@ -31,14 +38,20 @@ describe('onImageEvent', () => {
     metrics = [];
     deps = {
       ecr: new ECRClient({}),
-      audit: new AuditStore(new DynamoDBClient({}), { tableName: 'audit', retentionDays: 400, now: () => NOW }),
+      audit: new AuditStore(new DynamoDBClient({}), {
+        tableName: 'audit',
+        retentionDays: 400,
+        now: () => NOW,
+      }),
       config: testConfig(),
       now: () => NOW,
       log,
       metric: (name, value = 1) => metrics.push(`${name}=${value}`),
     };
     ddb.on(PutItemCommand).resolves({});
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI }] });
+    ecr
+      .on(BatchGetImageCommand)
+      .resolves({ images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI }] });
     ecr.on(PutImageCommand).resolves({});
   });
 
@@ -70,7 +83,9 @@ describe('onImageEvent', () => {
   it('cascades a semver push to v1.4, v1 and latest with the same manifest, after one tag listing', async () => {
     // Prepare
     const event = normalized<ImageEvent>('ecr-image-push');
-    ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageTag: 'v1.4.1' }, { imageTag: 'v1.3.0' }, { imageTag: 'latest' }] });
+    ecr
+      .on(ListImagesCommand)
+      .resolves({ imageIds: [{ imageTag: 'v1.4.1' }, { imageTag: 'v1.3.0' }, { imageTag: 'latest' }] });
 
     // Act
     const outcome = await onImageEvent(event, deps);
@@ -142,7 +157,9 @@ describe('onImageEvent', () => {
     // Prepare
     const event = normalized<ImageEvent>('ecr-image-push');
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
-    ecr.on(PutImageCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ecr
+      .on(PutImageCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     ddb.on(DeleteItemCommand).resolves({});
 
     // Act
@@ -181,7 +198,10 @@ describe('onImageEvent', () => {
     const outcomes = [await onImageEvent(deleted, deps), await onImageEvent(replicated, deps)];
 
     // Assess
-    expect(outcomes.map((o) => (o.status === 'done' ? o.actions : o.status))).toEqual([['deleted'], ['replicated']]);
+    expect(outcomes.map((o) => (o.status === 'done' ? o.actions : o.status))).toEqual([
+      ['deleted'],
+      ['replicated'],
+    ]);
     expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
     expect(ecr.calls()).toHaveLength(0);

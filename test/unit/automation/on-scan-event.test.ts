@@ -31,10 +31,29 @@ const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
 /** What DescribeImageScanFindings returns for the failing basic scan fixture (2 HIGH, 3 MEDIUM, 5 LOW). */
 const BASIC_FINDINGS: ImageScanFinding[] = [
-  { name: 'CVE-2024-0001', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'openssl' }, { key: 'package_version', value: '3.0.2' }] },
-  { name: 'CVE-2024-0002', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'curl' }, { key: 'package_version', value: '7.81.0' }] },
-  ...['CVE-2024-0101', 'CVE-2024-0102', 'CVE-2024-0103'].map((name): ImageScanFinding => ({ name, severity: 'MEDIUM' })),
-  ...['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203', 'CVE-2024-0204', 'CVE-2024-0205'].map((name): ImageScanFinding => ({ name, severity: 'LOW' })),
+  {
+    name: 'CVE-2024-0001',
+    severity: 'HIGH',
+    attributes: [
+      { key: 'package_name', value: 'openssl' },
+      { key: 'package_version', value: '3.0.2' },
+    ],
+  },
+  {
+    name: 'CVE-2024-0002',
+    severity: 'HIGH',
+    attributes: [
+      { key: 'package_name', value: 'curl' },
+      { key: 'package_version', value: '7.81.0' },
+    ],
+  },
+  ...['CVE-2024-0101', 'CVE-2024-0102', 'CVE-2024-0103'].map((name): ImageScanFinding => ({
+    name,
+    severity: 'MEDIUM',
+  })),
+  ...['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203', 'CVE-2024-0204', 'CVE-2024-0205'].map(
+    (name): ImageScanFinding => ({ name, severity: 'LOW' }),
+  ),
 ];
 const BASIC_IDS = BASIC_FINDINGS.map((f) => f.name ?? '').sort();
 
@@ -57,7 +76,11 @@ describe('onScanEvent', () => {
       sqs: new SQSClient({}),
       topicArn: TOPIC,
       replicationQueueUrl: QUEUE,
-      audit: new AuditStore(new DynamoDBClient({}), { tableName: 'audit', retentionDays: 400, now: () => NOW }),
+      audit: new AuditStore(new DynamoDBClient({}), {
+        tableName: 'audit',
+        retentionDays: 400,
+        now: () => NOW,
+      }),
       config: testConfig(),
       now: () => NOW,
       log: recordingLog(),
@@ -65,10 +88,14 @@ describe('onScanEvent', () => {
     ddb.on(PutItemCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(DeleteItemCommand).resolves({});
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI }] });
+    ecr
+      .on(BatchGetImageCommand)
+      .resolves({ images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI }] });
     ecr.on(PutImageCommand).resolves({});
     ecr.on(BatchDeleteImageCommand).resolves({ failures: [] });
-    ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanFindings: { findings: [...BASIC_FINDINGS] } });
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .resolves({ imageScanFindings: { findings: [...BASIC_FINDINGS] } });
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
   });
@@ -91,10 +118,16 @@ describe('onScanEvent', () => {
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
     expect(ecr).toHaveReceivedCommandTimes(BatchGetImageCommand, 1);
     expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 1);
-    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, { repositoryName: 'payments/worker', imageTag: 'approved', imageDigest: event.digest });
+    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, {
+      repositoryName: 'payments/worker',
+      imageTag: 'approved',
+      imageDigest: event.digest,
+    });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-    const body = parseReplicationMessage(sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody ?? '');
+    const body = parseReplicationMessage(
+      sqs.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody ?? '',
+    );
     expect(body).toMatchObject({
       eventId: event.id,
       rule: 'payments-releases-dr',
@@ -114,7 +147,11 @@ describe('onScanEvent', () => {
     const outcome = await onScanEvent(event, deps);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['scanned', 'verdict', 'quarantined', 'notified'] });
+    expect(outcome).toEqual({
+      status: 'done',
+      eventId: event.id,
+      actions: ['scanned', 'verdict', 'quarantined', 'notified'],
+    });
     const calls = [...ddb.calls(), ...ecr.calls(), ...sns.calls(), ...sqs.calls()];
     expect(calls).toHaveLength(5);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
@@ -132,7 +169,9 @@ describe('onScanEvent', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(input.TopicArn).toBe(TOPIC);
-    expect(input.Subject).toBe('[Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 3 MEDIUM, 5 LOW (quarantined)');
+    expect(input.Subject).toBe(
+      '[Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 3 MEDIUM, 5 LOW (quarantined)',
+    );
     expect(input.MessageAttributes?.team).toEqual({ DataType: 'String', StringValue: 'payments' });
     expect(input.MessageAttributes?.verdict).toEqual({ DataType: 'String', StringValue: 'fail' });
     expect(input.MessageAttributes?.highestSeverity).toEqual({ DataType: 'String', StringValue: 'HIGH' });
@@ -145,7 +184,9 @@ describe('onScanEvent', () => {
     );
     // The alert's finding set is stored with the event's row for the next comparison (A4).
     const item = ddb.commandCalls(PutItemCommand)[0].args[0].input.Item;
-    expect(item?.actions).toEqual({ L: [{ S: 'scanned' }, { S: 'verdict' }, { S: 'quarantined' }, { S: 'notified' }] });
+    expect(item?.actions).toEqual({
+      L: [{ S: 'scanned' }, { S: 'verdict' }, { S: 'quarantined' }, { S: 'notified' }],
+    });
     expect(JSON.stringify(item?.followUps)).toContain(findingSetHash(BASIC_IDS));
   });
 
@@ -169,7 +210,11 @@ describe('onScanEvent', () => {
     const outcome = await onScanEvent(event, deps);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['scanned', 'verdict', 'quarantined'] });
+    expect(outcome).toEqual({
+      status: 'done',
+      eventId: event.id,
+      actions: ['scanned', 'verdict', 'quarantined'],
+    });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
 
@@ -197,7 +242,10 @@ describe('onScanEvent', () => {
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       TableName: 'audit',
       FilterExpression: 'contains(#actions, :action)',
-      ExpressionAttributeValues: { ':pk': { S: `IMAGE#payments/api@${event.digest}` }, ':action': { S: 'notified' } },
+      ExpressionAttributeValues: {
+        ':pk': { S: `IMAGE#payments/api@${event.digest}` },
+        ':action': { S: 'notified' },
+      },
       ScanIndexForward: false,
     });
     const alert = publishedAlert();
@@ -260,7 +308,11 @@ describe('onScanEvent', () => {
     // Assess
     const keeper = quarantineKeeperTag(event.digest);
     expect(keeper).toBe(`quarantined-${event.digest.slice(7, 19)}`);
-    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, { imageTag: keeper, imageManifest: MANIFEST, imageDigest: event.digest });
+    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, {
+      imageTag: keeper,
+      imageManifest: MANIFEST,
+      imageDigest: event.digest,
+    });
     expect(ecr).toHaveReceivedCommandWith(BatchDeleteImageCommand, { imageIds: [{ imageTag: 'v1.4.2' }] });
     const order = ecr.calls().map((c) => c.args[0].constructor.name);
     expect(order.indexOf('PutImageCommand')).toBeLessThan(order.indexOf('BatchDeleteImageCommand'));
@@ -269,7 +321,9 @@ describe('onScanEvent', () => {
   it('withdraws the audit row and rethrows when the alert cannot be published', async () => {
     // Prepare
     const event = normalized<ScanEvent>('ecr-image-scan-basic');
-    sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' }));
+    sns
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' }));
 
     // Act
     const error = await onScanEvent(event, deps).catch((e: unknown) => e);
@@ -278,7 +332,10 @@ describe('onScanEvent', () => {
     expect((error as Error).name).toBe('KMSDisabledException');
     expect(ddb).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(DeleteItemCommand, {
-      Key: { pk: { S: `IMAGE#payments/api@${event.digest}` }, sk: { S: `2026-11-20T09:16:45.000Z#scanned#${event.id}` } },
+      Key: {
+        pk: { S: `IMAGE#payments/api@${event.digest}` },
+        sk: { S: `2026-11-20T09:16:45.000Z#scanned#${event.id}` },
+      },
     });
   });
 
@@ -303,7 +360,11 @@ describe('onScanEvent', () => {
     const outcome = await onScanEvent(event, deps);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['scanned', 'verdict', 'quarantined', 'notified'] });
+    expect(outcome).toEqual({
+      status: 'done',
+      eventId: event.id,
+      actions: ['scanned', 'verdict', 'quarantined', 'notified'],
+    });
     expect(ecr).toHaveReceivedCommandWith(BatchDeleteImageCommand, {
       repositoryName: 'platform/base-images/node',
       imageIds: [{ imageTag: '22.11.0' }],

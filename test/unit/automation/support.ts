@@ -14,17 +14,26 @@ export const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'events');
 export const NOW = new Date('2026-11-20T10:00:00.000Z');
 
 export function testConfig(): HarbormasterConfig {
-  return parseConfigText(readFileSync(path.join(FIXTURES, 'simulate-config.yaml'), 'utf8'), 'simulate-config.yaml');
+  return parseConfigText(
+    readFileSync(path.join(FIXTURES, 'simulate-config.yaml'), 'utf8'),
+    'simulate-config.yaml',
+  );
+}
+
+/** An EventBridge event as delivered, loose enough for tests to break one field. */
+export interface RawEvent {
+  detail: Record<string, unknown>;
+  [key: string]: unknown;
 }
 
 /** A fixture as raw JSON (an EventBridge event as delivered), optionally changed. */
-export function rawEvent(name: string, change?: (event: any) => void): any {
+export function rawEvent(name: string, change?: (event: RawEvent) => void): RawEvent {
   const event = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
   change?.(event);
   return event;
 }
 
-export function normalized<E extends NormalizedEvent>(name: string, change?: (event: any) => void): E {
+export function normalized<E extends NormalizedEvent>(name: string, change?: (event: RawEvent) => void): E {
   const parsed = parseEvent(rawEvent(name, change));
   if (isIgnored(parsed)) throw new Error(`fixture ${name} is ignored: ${parsed.ignored}`);
   return parsed as E;
@@ -63,12 +72,19 @@ export function notifiedItem(input: {
     followUps: {
       L: [
         { M: toAttributeMap({ action: 'verdict', detail: { result: 'fail', reason: 'earlier' } }) },
-        { M: toAttributeMap({ action: 'notified', detail: { findingIds: input.findingIds, findingSetHash: input.findingSetHash } }) },
+        {
+          M: toAttributeMap({
+            action: 'notified',
+            detail: { findingIds: input.findingIds, findingSetHash: input.findingSetHash },
+          }),
+        },
       ],
     },
   };
 }
 
 export function conditionalCheckFailed(): Error {
-  return Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+  return Object.assign(new Error('The conditional request failed'), {
+    name: 'ConditionalCheckFailedException',
+  });
 }

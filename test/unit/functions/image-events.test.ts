@@ -7,7 +7,8 @@ import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './sup
 
 setFunctionEnv('image-events');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../../functions/image-events') as typeof import('../../../functions/image-events');
+const { handler } =
+  require('../../../functions/image-events') as typeof import('../../../functions/image-events');
 
 const ecr = mockClient(ECRClient);
 const ddb = mockClient(DynamoDBClient);
@@ -21,7 +22,13 @@ describe('image-events handler', () => {
     logs = captureLogs();
     ddb.on(PutItemCommand).resolves({});
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+    ecr
+      .on(BatchGetImageCommand)
+      .resolves({
+        images: [
+          { imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        ],
+      });
     ecr.on(PutImageCommand).resolves({});
   });
 
@@ -46,7 +53,10 @@ describe('image-events handler', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
     const errors = logs.lines().filter((l) => l.level === 'ERROR');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ message: 'record failed; it will be retried, then dead-lettered', messageId: 'm-2' });
+    expect(errors[0]).toMatchObject({
+      message: 'record failed; it will be retried, then dead-lettered',
+      messageId: 'm-2',
+    });
     expect(String(errors[0].reason)).toMatch(/^EventParseError: \(event\): expected JSON text/);
   });
 
@@ -81,12 +91,17 @@ describe('image-events handler', () => {
     expect(first).toEqual({ batchItemFailures: [] });
     expect(second).toEqual({ batchItemFailures: [] });
     expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 3);
-    expect(logs.lines().some((l) => l.message === 'event already processed' && l.messageId === 'm-1-again')).toBe(true);
+    expect(
+      logs.lines().some((l) => l.message === 'event already processed' && l.messageId === 'm-1-again'),
+    ).toBe(true);
   });
 
   it('acknowledges an ignored event (unmanaged repository) without failing it', async () => {
     // Act
-    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-push-unmanaged')))), CONTEXT);
+    const response = await handler(
+      sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-push-unmanaged')))),
+      CONTEXT,
+    );
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -95,10 +110,15 @@ describe('image-events handler', () => {
 
   it('fails a scan event that was routed to this queue by mistake', async () => {
     // Act
-    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))), CONTEXT);
+    const response = await handler(
+      sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))),
+      CONTEXT,
+    );
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
-    expect(String(logs.lines().find((l) => l.level === 'ERROR')?.reason)).toContain('does not belong on this function');
+    expect(String(logs.lines().find((l) => l.level === 'ERROR')?.reason)).toContain(
+      'does not belong on this function',
+    );
   });
 });

@@ -15,7 +15,8 @@ import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './sup
 
 setFunctionEnv('scan-events');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../../functions/scan-events') as typeof import('../../../functions/scan-events');
+const { handler } =
+  require('../../../functions/scan-events') as typeof import('../../../functions/scan-events');
 
 const ecr = mockClient(ECRClient);
 const ddb = mockClient(DynamoDBClient);
@@ -35,9 +36,20 @@ describe('scan-events handler', () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(DeleteItemCommand).resolves({});
     ecr.on(DescribeImageScanFindingsCommand).resolves({
-      imageScanFindings: { findings: [{ name: 'CVE-2024-0001', severity: 'HIGH' }, { name: 'CVE-2024-0002', severity: 'HIGH' }] },
+      imageScanFindings: {
+        findings: [
+          { name: 'CVE-2024-0001', severity: 'HIGH' },
+          { name: 'CVE-2024-0002', severity: 'HIGH' },
+        ],
+      },
     });
-    ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+    ecr
+      .on(BatchGetImageCommand)
+      .resolves({
+        images: [
+          { imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        ],
+      });
     ecr.on(PutImageCommand).resolves({});
     ecr.on(BatchDeleteImageCommand).resolves({ failures: [] });
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
@@ -65,7 +77,9 @@ describe('scan-events handler', () => {
     expect(second).toEqual({ batchItemFailures: [] });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 1);
-    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: 'arn:aws:sns:eu-west-1:111122223333:findings' });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: 'arn:aws:sns:eu-west-1:111122223333:findings',
+    });
   });
 
   it('reports only the bad records (unknown severity, thousands of tags, wrong type) and processes the good one', async () => {
@@ -90,11 +104,18 @@ describe('scan-events handler', () => {
     const response = await handler(event, CONTEXT);
 
     // Assess
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-severity', 'bad-tags', 'bad-type']);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+      'bad-severity',
+      'bad-tags',
+      'bad-type',
+    ]);
     const errors = logs.lines().filter((l) => l.level === 'ERROR');
     expect(errors.map((e) => e.messageId).sort()).toEqual(['bad-severity', 'bad-tags', 'bad-type']);
     for (const e of errors) expect(String(e.reason)).toMatch(/^EventParseError: detail\./);
-    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, { repositoryName: 'payments/worker', imageTag: 'approved' });
+    expect(ecr).toHaveReceivedCommandWith(PutImageCommand, {
+      repositoryName: 'payments/worker',
+      imageTag: 'approved',
+    });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
       QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/replication',
@@ -106,7 +127,10 @@ describe('scan-events handler', () => {
     sns.on(PublishCommand).rejects(Object.assign(new Error('Topic is gone'), { name: 'NotFoundException' }));
 
     // Act
-    const response = await handler(sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))), CONTEXT);
+    const response = await handler(
+      sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))),
+      CONTEXT,
+    );
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });

@@ -8,12 +8,21 @@ import { captureLogs, setFunctionEnv } from './support';
 
 setFunctionEnv('slack-notifier');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../../functions/slack-notifier') as typeof import('../../../functions/slack-notifier');
+const { handler } =
+  require('../../../functions/slack-notifier') as typeof import('../../../functions/slack-notifier');
 
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/SECRETTOKEN';
 const sm = mockClient(SecretsManagerClient);
 
-function snsEvent(message: ReturnType<typeof buildSnsAlert> | { Subject: string; Message: string; MessageAttributes: Record<string, { DataType: string; StringValue?: string }> }): SNSEvent {
+function snsEvent(
+  message:
+    | ReturnType<typeof buildSnsAlert>
+    | {
+        Subject: string;
+        Message: string;
+        MessageAttributes: Record<string, { DataType: string; StringValue?: string }>;
+      },
+): SNSEvent {
   return {
     Records: [
       {
@@ -32,7 +41,10 @@ function snsEvent(message: ReturnType<typeof buildSnsAlert> | { Subject: string;
           SigningCertUrl: 'https://example.invalid/cert',
           UnsubscribeUrl: 'https://example.invalid/unsubscribe',
           MessageAttributes: Object.fromEntries(
-            Object.entries(message.MessageAttributes).map(([k, v]) => [k, { Type: v.DataType ?? 'String', Value: v.StringValue ?? '' }]),
+            Object.entries(message.MessageAttributes).map(([k, v]) => [
+              k,
+              { Type: v.DataType ?? 'String', Value: v.StringValue ?? '' },
+            ]),
           ),
         },
       },
@@ -76,7 +88,9 @@ describe('slack-notifier handler', () => {
     expect(url).toBe(WEBHOOK);
     const payload = JSON.parse(String(init.body));
     expect(payload.blocks[0].text.text).toBe('FAIL: payments/api:v1.4.2');
-    expect(payload.blocks.find((b: { type: string }) => b.type === 'actions').elements[0].url).toContain('/scan-results?region=eu-west-1');
+    expect(payload.blocks.find((b: { type: string }) => b.type === 'actions').elements[0].url).toContain(
+      '/scan-results?region=eu-west-1',
+    );
   });
 
   it('posts other topic messages (a replication failure) as their subject and text', async () => {
@@ -98,7 +112,9 @@ describe('slack-notifier handler', () => {
 
   it('throws after Slack keeps failing, with one log line that never contains the webhook URL', async () => {
     // Prepare
-    fetchMock.mockImplementation(async () => new Response('rate_limited', { status: 429, headers: { 'retry-after': '0' } }));
+    fetchMock.mockImplementation(
+      async () => new Response('rate_limited', { status: 429, headers: { 'retry-after': '0' } }),
+    );
 
     // Act
     const error = await handler(snsEvent(buildSnsAlert(failingAlert()))).catch((e: unknown) => e);
@@ -108,7 +124,9 @@ describe('slack-notifier handler', () => {
     expect(fetchMock).toHaveBeenCalledTimes(3);
     const errors = logs.lines().filter((l) => l.level === 'ERROR');
     expect(errors).toHaveLength(1);
-    expect(errors[0].reason).toBe('SlackDeliveryError: Slack delivery failed after 3 attempts: HTTP 429 rate_limited');
+    expect(errors[0].reason).toBe(
+      'SlackDeliveryError: Slack delivery failed after 3 attempts: HTTP 429 rate_limited',
+    );
     expect(JSON.stringify(logs.lines())).not.toContain('SECRETTOKEN');
   });
 });

@@ -11,7 +11,8 @@ export function setFunctionEnv(service: string): void {
   process.env.AUDIT_TABLE_NAME = 'audit';
   process.env.FINDINGS_TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:findings';
   process.env.REPLICATION_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/replication';
-  process.env.SLACK_WEBHOOK_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:harbormaster/slack-webhook';
+  process.env.SLACK_WEBHOOK_SECRET_ARN =
+    'arn:aws:secretsmanager:eu-west-1:111122223333:secret:harbormaster/slack-webhook';
   process.env.POWERTOOLS_SERVICE_NAME = service;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_DEV = 'true';
@@ -41,7 +42,11 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-export const CONTEXT = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+export const CONTEXT = {
+  functionName: 'test',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 /** Powertools (POWERTOOLS_DEV) prints each log line as JSON through console; collect them parsed. */
 export function captureLogs(): { lines: () => Record<string, unknown>[]; restore: () => void } {

@@ -1,6 +1,8 @@
 import { buildSlackBlocks } from '../../../shared/notify/slack-blocks';
 import { failingAlert } from './alert-fixture';
 
+// Block Kit is loosely typed on purpose (Slack owns the schema); tests dig into it freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Block = Record<string, any>;
 
 describe('buildSlackBlocks', () => {
@@ -38,7 +40,9 @@ describe('buildSlackBlocks', () => {
 
     // Assess
     const top = blocks.find((b) => b.text?.text?.startsWith('*Top findings*'))?.text.text as string;
-    expect(top).toContain('<https://nvd.nist.gov/vuln/detail/CVE-2024-3094|CVE-2024-3094> (CRITICAL) — `xz-utils 5.6.0 → 5.6.1`');
+    expect(top).toContain(
+      '<https://nvd.nist.gov/vuln/detail/CVE-2024-3094|CVE-2024-3094> (CRITICAL) — `xz-utils 5.6.0 → 5.6.1`',
+    );
     expect(top).toContain('*CVE-2023-4911* (HIGH) — `glibc 2.35-0ubuntu3.3 (no fix yet)`');
   });
 
@@ -47,7 +51,9 @@ describe('buildSlackBlocks', () => {
     const texts = (buildSlackBlocks(failingAlert()).blocks as Block[]).map((b) => b.text?.text ?? '');
 
     // Assess
-    expect(texts.some((t) => t.startsWith(':no_entry: *Quarantined*: release tags removed (`v1.4.2`)'))).toBe(true);
+    expect(texts.some((t) => t.startsWith(':no_entry: *Quarantined*: release tags removed (`v1.4.2`)'))).toBe(
+      true,
+    );
     expect(texts).toContain('*New* (1): `CVE-2024-3094`\n*Fixed* (1): `CVE-2022-0001`');
   });
 
@@ -80,7 +86,8 @@ describe('buildSlackBlocks', () => {
     const blocks = buildSlackBlocks(failingAlert({ newFindings: many })).blocks as Block[];
 
     // Assess
-    for (const b of blocks) if (b.text?.text) expect((b.text.text as string).length).toBeLessThanOrEqual(3000);
+    for (const b of blocks)
+      if (b.text?.text) expect((b.text.text as string).length).toBeLessThanOrEqual(3000);
     expect(blocks.some((b) => (b.text?.text ?? '').includes('+1985 more'))).toBe(true);
   });
 });

@@ -8,7 +8,10 @@ function notification(message: ReturnType<typeof buildSnsAlert>) {
     Subject: message.Subject,
     Message: message.Message,
     MessageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes).map(([k, v]) => [k, { Type: 'String', Value: v.StringValue ?? '' }]),
+      Object.entries(message.MessageAttributes).map(([k, v]) => [
+        k,
+        { Type: 'String', Value: v.StringValue ?? '' },
+      ]),
     ),
   };
 }
@@ -25,7 +28,11 @@ describe('slackPayloadFromSns', () => {
 
   it('posts a message without an alert attribute as subject and preformatted text, clipped for Slack', () => {
     // Act
-    const payload = slackPayloadFromSns({ MessageId: 'x', Subject: 'Replication failed', Message: 'a'.repeat(5000) });
+    const payload = slackPayloadFromSns({
+      MessageId: 'x',
+      Subject: 'Replication failed',
+      Message: 'a'.repeat(5000),
+    });
 
     // Assess
     expect(payload.text).toBe('Replication failed');
@@ -36,9 +43,15 @@ describe('slackPayloadFromSns', () => {
 
   it('rejects an alert attribute it does not understand, naming the field', () => {
     // Prepare
-    const bad = { MessageId: 'x', Message: 'm', MessageAttributes: { alert: { Type: 'String', Value: '{"version":2}' } } };
+    const bad = {
+      MessageId: 'x',
+      Message: 'm',
+      MessageAttributes: { alert: { Type: 'String', Value: '{"version":2}' } },
+    };
 
     // Act / Assess
-    expect(() => slackPayloadFromSns(bad)).toThrow(new AlertFormatError('message attribute alert.version: expected 1, got 2'));
+    expect(() => slackPayloadFromSns(bad)).toThrow(
+      new AlertFormatError('message attribute alert.version: expected 1, got 2'),
+    );
   });
 });

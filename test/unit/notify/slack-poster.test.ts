@@ -54,9 +54,11 @@ describe('postToSlack', () => {
     const fetchMock = jest.fn(async () => response(429, { 'retry-after': '1' }, `rate_limited at ${URL}`));
 
     // Act
-    const error = await postToSlack(URL, PAYLOAD, { fetch: fetchMock as unknown as typeof fetch, sleep, maxAttempts: 3 }).catch(
-      (e: unknown) => e,
-    );
+    const error = await postToSlack(URL, PAYLOAD, {
+      fetch: fetchMock as unknown as typeof fetch,
+      sleep,
+      maxAttempts: 3,
+    }).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(SlackDeliveryError);
@@ -65,7 +67,9 @@ describe('postToSlack', () => {
     const err = error as SlackDeliveryError;
     expect(err.message).toBe('Slack delivery failed after 3 attempts: HTTP 429 rate_limited at <webhook>');
     expect((err.cause as Error).message).not.toContain('SECRETTOKEN');
-    expect(JSON.stringify({ m: err.message, c: String(err.cause), s: err.stack })).not.toContain('SECRETTOKEN');
+    expect(JSON.stringify({ m: err.message, c: String(err.cause), s: err.stack })).not.toContain(
+      'SECRETTOKEN',
+    );
   });
 
   it('fails at once when Retry-After is longer than it is willing to wait', async () => {
@@ -73,7 +77,10 @@ describe('postToSlack', () => {
     const fetchMock = jest.fn(async () => response(429, { 'retry-after': '120' }));
 
     // Act
-    const error = await postToSlack(URL, PAYLOAD, { fetch: fetchMock as unknown as typeof fetch, sleep }).catch((e: unknown) => e);
+    const error = await postToSlack(URL, PAYLOAD, {
+      fetch: fetchMock as unknown as typeof fetch,
+      sleep,
+    }).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(SlackDeliveryError);
@@ -87,7 +94,10 @@ describe('postToSlack', () => {
     const fetchMock = jest.fn(async () => response(404, {}, 'no_service'));
 
     // Act
-    const error = await postToSlack(URL, PAYLOAD, { fetch: fetchMock as unknown as typeof fetch, sleep }).catch((e: unknown) => e);
+    const error = await postToSlack(URL, PAYLOAD, {
+      fetch: fetchMock as unknown as typeof fetch,
+      sleep,
+    }).catch((e: unknown) => e);
 
     // Assess
     expect((error as Error).message).toBe('Slack rejected the message: HTTP 404 no_service');

@@ -1,7 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { SlackWebhookSecretError, parseWebhookSecret, slackWebhookReader } from '../../../shared/notify/slack-webhook';
+import {
+  SlackWebhookSecretError,
+  parseWebhookSecret,
+  slackWebhookReader,
+} from '../../../shared/notify/slack-webhook';
 
 const URL = 'https://hooks.slack.com/services/T000/B000/SECRETTOKEN';
 const sm = mockClient(SecretsManagerClient);
@@ -19,7 +23,11 @@ describe('slack webhook secret', () => {
 
   it('rejects anything else naming the secret but never echoing its value', () => {
     // Act / Assess
-    for (const bad of ['http://hooks.slack.com/x/SECRETTOKEN', '{"webhook":"SECRETTOKEN"}', '{not json SECRETTOKEN']) {
+    for (const bad of [
+      'http://hooks.slack.com/x/SECRETTOKEN',
+      '{"webhook":"SECRETTOKEN"}',
+      '{not json SECRETTOKEN',
+    ]) {
       const error = (() => {
         try {
           parseWebhookSecret(bad, 'harbormaster/slack');
@@ -37,7 +45,10 @@ describe('slack webhook secret', () => {
   it('reads Secrets Manager once per container', async () => {
     // Prepare
     sm.on(GetSecretValueCommand).resolves({ SecretString: URL });
-    const read = slackWebhookReader(new SecretsManagerClient({}), 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack');
+    const read = slackWebhookReader(
+      new SecretsManagerClient({}),
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack',
+    );
 
     // Act
     const first = await read();

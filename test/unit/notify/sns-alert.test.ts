@@ -8,13 +8,18 @@ describe('buildSnsAlert', () => {
     const msg = buildSnsAlert(failingAlert());
 
     // Assess
-    expect(msg.Subject).toBe('[Harbormaster] FAIL payments/api:v1.4.2 - 1 CRITICAL, 1 HIGH, 3 MEDIUM (quarantined)');
+    expect(msg.Subject).toBe(
+      '[Harbormaster] FAIL payments/api:v1.4.2 - 1 CRITICAL, 1 HIGH, 3 MEDIUM (quarantined)',
+    );
     expect(msg.Subject.length).toBeLessThanOrEqual(SNS_SUBJECT_MAX);
   });
 
   it('keeps the subject under 100 characters and free of line breaks for long repository names', () => {
     // Prepare
-    const alert = failingAlert({ repository: `team/${'very-long-name-'.repeat(10)}`, tags: ['ünïcode\ntag'] });
+    const alert = failingAlert({
+      repository: `team/${'very-long-name-'.repeat(10)}`,
+      tags: ['ünïcode\ntag'],
+    });
 
     // Act
     const msg = buildSnsAlert(alert);
@@ -81,7 +86,12 @@ describe('buildSnsAlert', () => {
 describe('ecrFindingsConsoleUrl', () => {
   it('builds the regional console link with the _ separator after a repository name with slashes', () => {
     // Act
-    const url = ecrFindingsConsoleUrl({ account: '111122223333', region: 'eu-west-1', repository: 'payments/api', digest: DIGEST });
+    const url = ecrFindingsConsoleUrl({
+      account: '111122223333',
+      region: 'eu-west-1',
+      repository: 'payments/api',
+      digest: DIGEST,
+    });
 
     // Assess
     expect(url).toBe(

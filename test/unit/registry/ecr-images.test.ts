@@ -30,7 +30,9 @@ describe('addTags', () => {
   beforeEach(() => {
     ecr.reset();
     ecr.on(BatchGetImageCommand).resolves({
-      images: [{ imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: INDEX_TYPE }],
+      images: [
+        { imageId: { imageDigest: DIGEST }, imageManifest: MANIFEST, imageManifestMediaType: INDEX_TYPE },
+      ],
       failures: [],
     });
   });
@@ -98,7 +100,13 @@ describe('addTags', () => {
     // Prepare
     ecr.on(BatchGetImageCommand).resolves({
       images: [],
-      failures: [{ imageId: { imageDigest: DIGEST }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
+      failures: [
+        {
+          imageId: { imageDigest: DIGEST },
+          failureCode: 'ImageNotFound',
+          failureReason: 'Requested image not found',
+        },
+      ],
     });
 
     // Act / Assess
@@ -124,7 +132,9 @@ describe('removeTags', () => {
 
   it('removes tags by tag id in one BatchDeleteImage, never by digest', async () => {
     // Prepare
-    ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageTag: 'v1.4.2', imageDigest: DIGEST }], failures: [] });
+    ecr
+      .on(BatchDeleteImageCommand)
+      .resolves({ imageIds: [{ imageTag: 'v1.4.2', imageDigest: DIGEST }], failures: [] });
 
     // Act
     const result = await removeTags(client, { ...REF, tags: ['v1.4.2', 'v1.4'] });
@@ -142,8 +152,12 @@ describe('removeTags', () => {
     // Prepare
     ecr
       .on(BatchDeleteImageCommand)
-      .resolvesOnce({ failures: [{ imageId: { imageTag: 'v1' }, failureCode: 'ImageNotFound', failureReason: 'gone' }] })
-      .resolvesOnce({ failures: [{ imageId: { imageTag: 'v2' }, failureCode: 'KmsError', failureReason: 'denied' }] });
+      .resolvesOnce({
+        failures: [{ imageId: { imageTag: 'v1' }, failureCode: 'ImageNotFound', failureReason: 'gone' }],
+      })
+      .resolvesOnce({
+        failures: [{ imageId: { imageTag: 'v2' }, failureCode: 'KmsError', failureReason: 'denied' }],
+      });
 
     // Act
     const first = await removeTags(client, { ...REF, tags: ['v1'] });
@@ -151,7 +165,9 @@ describe('removeTags', () => {
 
     // Assess
     expect(first).toEqual({ removed: [], absent: ['v1'] });
-    expect((second as Error).message).toBe(`BatchDeleteImage could not remove tag v2 from payments/api@${DIGEST}: KmsError denied`);
+    expect((second as Error).message).toBe(
+      `BatchDeleteImage could not remove tag v2 from payments/api@${DIGEST}: KmsError denied`,
+    );
   });
 });
 
@@ -242,7 +258,10 @@ describe('describeFindings', () => {
     // Assess
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 2);
     expect(ecr).toHaveReceivedNthSpecificCommandWith(1, DescribeImageScanFindingsCommand, { maxResults: 5 });
-    expect(ecr).toHaveReceivedNthSpecificCommandWith(2, DescribeImageScanFindingsCommand, { maxResults: 2, nextToken: 't1' });
+    expect(ecr).toHaveReceivedNthSpecificCommandWith(2, DescribeImageScanFindingsCommand, {
+      maxResults: 2,
+      nextToken: 't1',
+    });
     expect(result.findings.map((f) => f.id)).toEqual(['CVE-0', 'CVE-1', 'CVE-2', 'CVE-3', 'CVE-4']);
     expect(result.complete).toBe(false);
   });
@@ -254,7 +273,9 @@ describe('describeFindings', () => {
     });
 
     // Act / Assess
-    await expect(describeFindings(client, REF, { max: 10 })).rejects.toThrow('finding CVE-1: unknown finding severity "SEVERE"');
+    await expect(describeFindings(client, REF, { max: 10 })).rejects.toThrow(
+      'finding CVE-1: unknown finding severity "SEVERE"',
+    );
   });
 });
 
@@ -273,7 +294,9 @@ describe('listTaggedVersions', () => {
     // Act
     const all = await listTaggedVersions(client, { repository: 'payments/api' });
     ecr.reset();
-    ecr.on(ListImagesCommand).resolves({ imageIds: [{ imageTag: 'a' }, { imageTag: 'b' }], nextToken: 'more' });
+    ecr
+      .on(ListImagesCommand)
+      .resolves({ imageIds: [{ imageTag: 'a' }, { imageTag: 'b' }], nextToken: 'more' });
     const bounded = await listTaggedVersions(client, { repository: 'payments/api', maxTags: 2 });
 
     // Assess
