@@ -147,6 +147,8 @@ export async function listImages(ecr: ECRClient, repository: string): Promise<Ex
       page = await ecr.send(
         new DescribeImagesCommand({
           repositoryName: repository,
+          // Untagged images never match a tag pattern; archived images are not listed unless asked for.
+          filter: { tagStatus: 'TAGGED' },
           maxResults: 1000,
           ...(nextToken ? { nextToken } : {}),
         }),

@@ -231,6 +231,7 @@ describe('harbormaster backfill', () => {
     expect(ecr).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
     expect(ecr).toHaveReceivedCommandWith(DescribeImagesCommand, {
       repositoryName: 'payments/api',
+      filter: { tagStatus: 'TAGGED' },
       nextToken: 'page-2',
     });
     const scanned = ecr
@@ -381,6 +382,34 @@ describe('harbormaster backfill', () => {
     expect(err).toContain(
       'interrupted: stopping after the copy in flight is aborted; run the same command again to resume',
     );
+  });
+
+  it('--no-state writes no file, and a rerun asks the engine again (which moves nothing)', async () => {
+    // Act
+    await backfill('--no-state');
+    const firstRun = copies.length;
+    await backfill('--no-state');
+
+    // Assess
+    expect(firstRun).toBe(4);
+    expect(copies).toHaveLength(8);
+    expect(existsSync(statePath)).toBe(false);
+    expect(out).not.toContain('state:');
+  });
+
+  it('uses a progress bar on a terminal instead of one line per image', async () => {
+    // Prepare
+    configureBackfillDeps({ copy: fakeCopy, stderrIsTTY: true, listenForInterrupt: () => () => undefined });
+
+    // Act
+    const code = await backfill();
+
+    // Assess
+    expect(code).toBe(0);
+    // cli-progress draws only on a real terminal; here it is enough that the line-per-image output is off.
+    expect(err).not.toContain('[1/2]');
+    expect(err).not.toContain('copying 2 image(s)');
+    expect(out).toContain('4 copied');
   });
 
   it('rejects an unknown rule with exit 2, naming the rules', async () => {
