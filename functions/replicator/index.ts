@@ -11,7 +11,7 @@ import { copyImage, type CopyOptions, type CopyResult } from '../../shared/oci/c
 import { ecrCredentialProvider } from '../../shared/oci/credentials';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
 import { publishReplicationFailureAlert } from '../../shared/replication/failure-alert';
-import { parseReplicationMessage, ReplicationMessageError } from '../../shared/replication/message';
+import { parseReplicationMessage } from '../../shared/replication/message';
 import { secretCredentialsReader } from '../../shared/replication/registry-credentials';
 import {
   replicate,
@@ -37,7 +37,7 @@ const ABORT_MARGIN_MS = 30_000;
 const logger = new Logger();
 const processor = new BatchProcessor(EventType.SQS);
 
-/** Clients created once per container; the ECR one is the source region's, destinations get theirs per region. */
+/** Clients created once per container. ECR clients are made per region by the token provider (source and destinations). */
 const clients = {
   dynamodb: new DynamoDBClient({}),
   sns: new SNSClient({}),
@@ -86,7 +86,15 @@ function emit(metrics: Metrics, outcome: DestinationOutcome): void {
 export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult> = copyImage) {
   let runtime: Runtime | undefined;
   const recordHandler = async (record: SQSRecord, context?: Context): Promise<void> => {
-    runtime ??= init(copy);
+    try {
+      runtime ??= init(copy);
+    } catch (error) {
+      logger.error('replicator misconfigured', {
+        messageId: record.messageId,
+        reason: (error as Error).message,
+      });
+      throw error;
+    }
     const { deps, metrics } = runtime;
     let message;
     try {
@@ -127,7 +135,7 @@ export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult
       logger.info('replicated', { ...log, destinations: report.outcomes.length });
     } catch (error) {
       const reason =
-        error instanceof ReplicationFailedError || error instanceof ReplicationMessageError
+        error instanceof ReplicationFailedError
           ? error.message
           : `${(error as Error).name}: ${(error as Error).message}`;
       logger.error('replication failed; the message will be retried, then dead-lettered', { ...log, reason });

@@ -217,6 +217,27 @@ describe('replicator handler', () => {
     });
   });
 
+  it('fails every record, copying nothing, when the environment is incomplete', async () => {
+    // Prepare
+    const saved = process.env.FINDINGS_TOPIC_ARN;
+    delete process.env.FINDINGS_TOPIC_ARN;
+    const { copy, calls } = fakeCopy(() => ok);
+    const handler = createHandler(copy);
+
+    try {
+      // Act
+      const response = await handler({ Records: [record()] }, context);
+
+      // Assess
+      expect(response).toEqual({
+        batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }],
+      });
+      expect(calls).toEqual([]);
+    } finally {
+      process.env.FINDINGS_TOPIC_ARN = saved;
+    }
+  });
+
   it('passes an abort signal that fires before the Lambda timeout', async () => {
     const { copy, calls } = fakeCopy(() => ok);
     const handler = createHandler(copy);
