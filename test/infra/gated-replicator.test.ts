@@ -182,9 +182,12 @@ describe('GatedReplicator', () => {
     expect((push[0].Resource as unknown[]).length).toBe(6);
     expect(resources).not.toMatch(/repository\/\*|"\*"/);
 
-    // Cross-account destinations allow this role in their repository policy: its ARN is an output.
+    // Cross-account destinations allow this role in their repository policy; operators redrive the DLQ: both are outputs.
     const outputs = Object.values(template.findOutputs('*'));
     expect(outputs).toEqual([
+      expect.objectContaining({
+        Value: { 'Fn::GetAtt': [expect.stringMatching(/^GatedReplicatorDeadLetterQueue/), 'Arn'] },
+      }),
       expect.objectContaining({
         Value: { 'Fn::GetAtt': [expect.stringMatching(/^GatedReplicatorRole/), 'Arn'] },
       }),

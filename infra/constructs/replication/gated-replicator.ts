@@ -134,6 +134,11 @@ export class GatedReplicator extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'Harbormaster replicator: copies gated images to other regions, accounts and registries',
     });
+    new CfnOutput(this, 'DeadLetterQueueArn', {
+      value: this.deadLetterQueue.queueArn,
+      description:
+        'Replication messages that failed every delivery; redrive with aws sqs start-message-move-task',
+    });
     new CfnOutput(this, 'ReplicatorRoleArn', {
       value: this.role.roleArn,
       description:
