@@ -27,7 +27,8 @@ export function buildHarbormaster(app: App, config: HarbormasterConfig): Harborm
     description: 'Harbormaster: push and scan automation, alerts, audit trail and gated replication',
   });
   // Gated replication copies into repositories that must already exist with the source's settings.
-  replicaStacksFor(app, config);
+  // Deploy them before the automation that copies into them.
+  for (const replicas of replicaStacksFor(app, config)) automation.addDependency(replicas);
   // Rules run at every synth; acknowledgements sit next to the resources they excuse.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { registry, automation };

@@ -11,6 +11,12 @@ export interface ReplicationTarget {
   readonly tags: readonly string[];
 }
 
+/**
+ * The OCI distribution spec's tag grammar (at most 128 characters). ECR accepts tags up to 300
+ * characters, but registries outside AWS reject longer ones, so such tags are not replicated.
+ */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
 /** True when the verdict lets `rule` copy the image: it passed, and nothing it carries is above the rule's maxSeverity. */
 export function verdictAllows(rule: GatedReplicationRule, verdict: Verdict): boolean {
   if (verdict.result !== 'pass') return false;
@@ -33,7 +39,9 @@ export function replicationTargets(
   const targets: ReplicationTarget[] = [];
   for (const rule of config.gatedReplication) {
     if (!rule.repositories.some((pattern) => matchesTagPattern(repository, pattern))) continue;
-    const matched = [...new Set(tags)].filter((tag) => matchesAnyTagPattern(tag, rule.tagPatterns)).sort();
+    const matched = [...new Set(tags)]
+      .filter((tag) => OCI_TAG.test(tag) && matchesAnyTagPattern(tag, rule.tagPatterns))
+      .sort();
     if (matched.length === 0 || !verdictAllows(rule, verdict)) continue;
     targets.push({ rule: rule.name, destinations: rule.destinations, tags: matched });
   }

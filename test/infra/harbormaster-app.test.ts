@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as path from 'node:path';
 import { loadConfig } from '../../shared/config/load';
@@ -69,8 +69,10 @@ describe('the whole app, as cdk synth builds it from the example config', () => 
     // Act
     const { app } = synth(EXAMPLE);
 
-    // Assess: the example replicates payments releases to us-east-1.
+    // Assess: the example replicates payments releases to us-east-1, and those repositories deploy first.
     const ids = app.node.children.map((c) => c.node.id);
     expect(ids).toContain('HarbormasterReplicas-us-east-1');
+    const automation = app.node.findChild('HarbormasterAutomation') as Stack;
+    expect(automation.dependencies.map((d) => d.stackName)).toContain('HarbormasterReplicas-us-east-1');
   });
 });

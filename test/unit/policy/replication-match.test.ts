@@ -41,4 +41,16 @@ describe('replicationTargets', () => {
   it('another repository: nothing', () => {
     expect(replicationTargets(config, 'platform/tools', ['v1.0.0'], pass())).toEqual([]);
   });
+
+  it('leaves out tags longer than the OCI limit of 128 characters, which ECR allows but other registries reject', () => {
+    // Arrange: a tag ECR accepts (up to 300 characters) that matches the rule's v* pattern.
+    const longTag = `v1.0.0-${'a'.repeat(150)}`;
+
+    // Act
+    const targets = replicationTargets(config, 'payments/api', [longTag, 'v1.4.2'], pass());
+
+    // Assess
+    expect(targets).toEqual([{ rule: 'payments-releases-dr', destinations: rule.destinations, tags: ['v1.4.2'] }]);
+    expect(replicationTargets(config, 'payments/api', [longTag], pass())).toEqual([]);
+  });
 });
