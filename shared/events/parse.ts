@@ -1,42 +1,19 @@
-import type { core, ZodType } from 'zod';
 import type { Finding, Ignored, NormalizedEvent } from '../domain/types';
-import { describeValue, EventParseError, formatEventPath } from './errors';
 import {
-  ecrImageActionSchema,
-  ecrImageScanSchema,
-  ecrReplicationActionSchema,
-  envelopeSchema,
-  inspectorFindingResourceTypeSchema,
-  inspectorFindingSchema,
-  inspectorScanSchema,
+  readEcrImageAction,
+  readEcrImageScan,
+  readEcrReplicationAction,
+  readEnvelope,
+  readInspectorFinding,
+  readInspectorFindingResourceType,
+  readInspectorScan,
+  readScanStatus,
   type Envelope,
-} from './schemas';
+} from './details';
+import { describeValue, EventParseError } from './errors';
 
 /** EventBridge caps an event at 256 KB; anything far larger is not an event. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
-
-function toParseError(
-  issues: readonly core.$ZodIssue[],
-  prefix: ReadonlyArray<PropertyKey>,
-): EventParseError {
-  const issue = issues[0];
-  const path = formatEventPath([...prefix, ...issue.path]);
-  const input = (issue as { input?: unknown }).input;
-  const expected = issue.message.replace(/^Invalid input: /, '');
-  if (issue.code === 'invalid_type' && input === undefined)
-    return new EventParseError(path, `${expected}, but it is missing`);
-  return new EventParseError(path, expected, { got: describeValue(input) });
-}
-
-function parseWith<T extends ZodType>(
-  schema: T,
-  value: unknown,
-  prefix: ReadonlyArray<PropertyKey>,
-): core.output<T> {
-  const parsed = schema.safeParse(value, { reportInput: true });
-  if (!parsed.success) throw toParseError(parsed.error.issues, prefix);
-  return parsed.data;
-}
 
 function base(envelope: Envelope) {
   return { id: envelope.id, account: envelope.account, region: envelope.region, time: envelope.time };
@@ -52,21 +29,16 @@ function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
   if (typeof action === 'string' && !['PUSH', 'DELETE', 'UPDATE_STORAGE_CLASS'].includes(action)) {
     return { ignored: `ECR Image Action with action-type ${describeValue(action)} is not handled` };
   }
-  const d = parseWith(ecrImageActionSchema, detail, ['detail']);
-  const common = {
-    ...base(envelope),
-    repository: d['repository-name'],
-    digest: d['image-digest'],
-    tags: d['image-tag'],
-  };
-  const mediaType = d['manifest-media-type'] ? { mediaType: d['manifest-media-type'] } : {};
-  switch (d['action-type']) {
+  const d = readEcrImageAction(detail);
+  const common = { ...base(envelope), repository: d.repository, digest: d.digest, tags: d.tags };
+  const mediaType = d.mediaType ? { mediaType: d.mediaType } : {};
+  switch (d.actionType) {
     case 'PUSH':
       return { ...common, kind: 'image.pushed', ...mediaType };
     case 'DELETE':
       return { ...common, kind: 'image.deleted' };
     default: {
-      const storageClass = d['target-storage-class'] ?? d['storage-class'];
+      const storageClass = d.targetStorageClass ?? d.storageClass;
       return { ...common, kind: 'image.storage-class-changed', ...(storageClass ? { storageClass } : {}) };
     }
   }
@@ -75,20 +47,19 @@ function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
 function ecrImageScan(envelope: Envelope): NormalizedEvent | Ignored {
   const status = envelope.detail['scan-status'];
   if (status !== 'COMPLETE') {
-    if (typeof status !== 'string') parseWith(ecrImageScanSchema, envelope.detail, ['detail']);
+    if (typeof status !== 'string') readScanStatus(envelope.detail);
     // A FAILED scan (e.g. UNSUPPORTED_IMAGE) has no findings to judge: no verdict, no promotion, no quarantine.
     return { ignored: `ECR Image Scan with scan-status ${describeValue(status)} has no findings to judge` };
   }
-  const d = parseWith(ecrImageScanSchema, envelope.detail, ['detail']);
-  const counts = d['finding-severity-counts'];
+  const d = readEcrImageScan(envelope.detail);
   return {
     ...base(envelope),
     kind: 'scan.completed',
     scanner: 'basic',
-    repository: d['repository-name'],
-    digest: d['image-digest'],
-    tags: d['image-tags'],
-    severityCounts: counts.counts,
+    repository: d.repository,
+    digest: d.digest,
+    tags: d.tags,
+    severityCounts: d.severityCounts.counts,
     uncountedFindings: 0,
   };
 }
@@ -96,67 +67,65 @@ function ecrImageScan(envelope: Envelope): NormalizedEvent | Ignored {
 function inspectorScan(envelope: Envelope): NormalizedEvent | Ignored {
   const status = envelope.detail['scan-status'];
   if (status !== 'INITIAL_SCAN_COMPLETE') {
-    if (typeof status !== 'string') parseWith(inspectorScanSchema, envelope.detail, ['detail']);
+    if (typeof status !== 'string') readScanStatus(envelope.detail);
     return {
       ignored: `Inspector2 Scan with scan-status ${describeValue(status)} is not a completed image scan`,
     };
   }
-  const d = parseWith(inspectorScanSchema, envelope.detail, ['detail']);
-  const { counts, total } = d['finding-severity-counts'];
+  const d = readInspectorScan(envelope.detail);
+  const { counts, total } = d.severityCounts;
   const counted = Object.values(counts).reduce((sum, n) => sum + n, 0);
   return {
     ...base(envelope),
     kind: 'scan.completed',
     scanner: 'enhanced',
-    repository: d['repository-name'],
-    digest: d['image-digest'],
-    tags: d['image-tags'],
+    repository: d.repository,
+    digest: d.digest,
+    tags: d.tags,
     severityCounts: counts,
     uncountedFindings: total !== undefined ? Math.max(0, total - counted) : 0,
   };
 }
 
 function inspectorFinding(envelope: Envelope): NormalizedEvent | Ignored {
-  const { resources } = parseWith(inspectorFindingResourceTypeSchema, envelope.detail, ['detail']);
-  if (resources[0].type !== 'AWS_ECR_CONTAINER_IMAGE') {
+  const resourceType = readInspectorFindingResourceType(envelope.detail);
+  if (resourceType !== 'AWS_ECR_CONTAINER_IMAGE') {
     return {
-      ignored: `Inspector2 Finding for a ${describeValue(resources[0].type)} resource is not about an ECR image`,
+      ignored: `Inspector2 Finding for a ${describeValue(resourceType)} resource is not about an ECR image`,
     };
   }
-  const d = parseWith(inspectorFindingSchema, envelope.detail, ['detail']);
-  const image = d.resources[0].details.awsEcrContainerImage;
-  const vuln = d.packageVulnerabilityDetails;
-  const pkg = vuln.vulnerablePackages?.[0];
+  const d = readInspectorFinding(envelope.detail);
+  const pkg = d.vulnerablePackages?.[0];
   const installed = pkg?.version ? (pkg.release ? `${pkg.version}-${pkg.release}` : pkg.version) : undefined;
   const fixed = pkg?.fixedInVersion && pkg.fixedInVersion !== 'NotAvailable' ? pkg.fixedInVersion : undefined;
   const finding: Finding = {
-    id: vuln.vulnerabilityId,
+    id: d.vulnerabilityId,
     severity: d.severity,
     ...(pkg?.name ? { packageName: pkg.name } : {}),
     ...(installed ? { installedVersion: installed } : {}),
     ...(fixed ? { fixedVersion: fixed } : {}),
-    ...(vuln.sourceUrl ? { url: vuln.sourceUrl } : {}),
+    ...(d.sourceUrl ? { url: d.sourceUrl } : {}),
   };
   return {
     ...base(envelope),
     kind: 'finding.updated',
     scanner: 'enhanced',
-    repository: image.repositoryName,
-    digest: image.imageHash,
-    tags: image.imageTags,
+    repository: d.repository,
+    digest: d.digest,
+    tags: d.tags,
     finding,
     status: d.status,
   };
 }
 
 function ecrReplication(envelope: Envelope): NormalizedEvent {
-  const d = parseWith(ecrReplicationActionSchema, envelope.detail, ['detail']);
+  const d = readEcrReplicationAction(envelope.detail);
   return {
     ...base(envelope),
     kind: 'replication.completed',
-    repository: d['repository-name'],
-    digest: d['image-digest'],
-    tags: d['image-tag'],
+    repository: d.repository,
+    digest: d.digest,
+    tags: d.tags,
     result: d.result,
   };
 }
@@ -183,7 +152,7 @@ export function parseEvent(raw: unknown): NormalizedEvent | Ignored {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new EventParseError('(event)', 'expected an EventBridge event object', { got: describeValue(raw) });
   }
-  const envelope = parseWith(envelopeSchema, raw, []);
+  const envelope = readEnvelope(raw as Readonly<Record<string, unknown>>);
   const handle = HANDLERS[`${envelope.source}/${envelope['detail-type']}`];
   if (!handle) {
     return {

@@ -1,8 +1,7 @@
-// zod/mini: the replicator bundle parses only this message, and mini's functional API tree-shakes to a
-// fraction of zod's size (~20 KB instead of ~100 KB). The destination shape mirrors the config's
-// replicationDestinationSchema and the config primitives (importing them would pull in all of zod);
-// test/unit/replication/message.test.ts keeps the two in step.
-import * as z from 'zod/mini';
+// Hand-written validation, no schema library: the message is built by the scan-events function and parsed
+// by the replicator, and both bundles have a size and cold-start budget (zod/mini alone cost ~21 KB in
+// scan-events). The destination shape mirrors the config's replicationDestinationSchema and the config
+// primitives; test/unit/replication/message.test.ts keeps the two in step.
 
 /**
  * The replication queue's message: one image (by digest) to copy to one gated rule's destinations.
@@ -12,64 +11,48 @@ import * as z from 'zod/mini';
  */
 export const REPLICATION_MESSAGE_VERSION = 1 as const;
 
-const text = (pattern: RegExp, error: string) => z.string({ error }).check(z.regex(pattern, { error }));
-const repositoryPrefix = z._default(
-  text(
-    /^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/,
-    'expected a repository prefix ending in "/", such as dr/ (or "")',
-  ),
-  '',
-);
-const awsRegion = text(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1');
-const accountId = text(/^\d{12}$/, 'expected a 12-digit AWS account id as a string');
+export interface EcrDestinationMessage {
+  type: 'ecr';
+  region: string;
+  account?: string | undefined;
+  /** '' when the config gives none. */
+  repositoryPrefix: string;
+}
 
-const destinationSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('ecr'),
-      region: awsRegion,
-      account: z.optional(accountId),
-      repositoryPrefix,
-    }),
-    z.strictObject({
-      type: z.literal('registry'),
-      host: text(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a registry host such as ghcr.io'),
-      repositoryPrefix,
-      credentialsSecret: z.optional(
-        text(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'expected a Secrets Manager secret name'),
-      ),
-    }),
-  ],
-  { error: 'expected a destination with type ecr or registry' },
-);
+export interface RegistryDestinationMessage {
+  type: 'registry';
+  host: string;
+  /** '' when the config gives none. */
+  repositoryPrefix: string;
+  credentialsSecret?: string | undefined;
+}
 
-export const replicationMessageSchema = z.strictObject({
-  version: z.literal(REPLICATION_MESSAGE_VERSION, {
-    error: `expected version ${REPLICATION_MESSAGE_VERSION}`,
-  }),
+export type ReplicationMessageDestination = EcrDestinationMessage | RegistryDestinationMessage;
+
+/** What the replicator works with once parsed. */
+export interface ReplicationMessage {
+  version: typeof REPLICATION_MESSAGE_VERSION;
   /** The EventBridge event id that triggered it (the scan event): the idempotency key for audit rows and alerts. */
-  eventId: text(/^.+$/s, 'expected the triggering event id'),
+  eventId: string;
   /** The gated replication rule's name (config `gatedReplication[].name`). */
-  rule: text(/^.+$/s, 'expected a rule name'),
+  rule: string;
   /** Where the image lives now: a managed repository in this account and region. */
-  source: z.strictObject({ account: accountId, region: awsRegion }),
-  repository: text(
-    /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
-    'expected an ECR repository name',
-  ),
-  digest: text(/^sha256:[a-f0-9]{64}$/, 'expected an image digest such as sha256:<64 hex>'),
+  source: { account: string; region: string };
+  repository: string;
+  digest: string;
   /** Tags to write at each destination (the tags that matched the rule); [] copies by digest only. */
-  tags: z.array(text(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'expected an image tag')),
-  destinations: z
-    .array(destinationSchema)
-    .check(z.minLength(1, { error: 'expected at least one destination' })),
-});
+  tags: string[];
+  destinations: ReplicationMessageDestination[];
+}
+
+type WithOptionalPrefix<D> = Omit<D, 'repositoryPrefix'> & { repositoryPrefix?: string | undefined };
 
 /** What the scan path sends (the input shape: destination prefixes may be omitted). */
-export type ReplicationMessageInput = z.input<typeof replicationMessageSchema>;
-/** What the replicator works with once parsed. */
-export type ReplicationMessage = z.output<typeof replicationMessageSchema>;
+export type ReplicationMessageInput = Omit<ReplicationMessage, 'destinations'> & {
+  destinations: (
+    WithOptionalPrefix<EcrDestinationMessage> | WithOptionalPrefix<RegistryDestinationMessage>
+  )[];
+};
 
 /** A queue body that is not a valid replication message; `message` names the field and what was expected. */
 export class ReplicationMessageError extends Error {
@@ -89,17 +72,6 @@ export function serializeReplicationMessage(message: ReplicationMessage): string
   return JSON.stringify(message);
 }
 
-function parseReplicationMessageObject(value: unknown): ReplicationMessage {
-  const parsed = replicationMessageSchema.safeParse(value);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first.path.length > 0 ? first.path.map(String).join('.') : '(message)';
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-    throw new ReplicationMessageError(`invalid replication message: ${where}: ${first.message}${more}`);
-  }
-  return parsed.data;
-}
-
 /** Parses an SQS body; throws ReplicationMessageError naming the first bad field. */
 export function parseReplicationMessage(body: string): ReplicationMessage {
   let value: unknown;
@@ -109,4 +81,137 @@ export function parseReplicationMessage(body: string): ReplicationMessage {
     throw new ReplicationMessageError('invalid replication message: expected a JSON body', { cause });
   }
   return parseReplicationMessageObject(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation. Every problem is collected (the error names the first and counts the rest), fields in
+// the order below, unknown keys of an object after its fields.
+
+type Path = readonly (string | number)[];
+/** The message for a wrong type or an unknown key where no field-specific one exists (as zod/mini said it). */
+const INVALID = 'Invalid input';
+type Obj = Record<string, unknown>;
+
+interface Issue {
+  readonly path: Path;
+  readonly message: string;
+}
+
+const REPOSITORY_PREFIX = /^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const NON_EMPTY = /^.+$/s;
+const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function parseReplicationMessageObject(value: unknown): ReplicationMessage {
+  const issues: Issue[] = [];
+  const message = readMessage(value, issues);
+  if (issues.length > 0) {
+    const first = issues[0];
+    const where = first.path.length > 0 ? first.path.map(String).join('.') : '(message)';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new ReplicationMessageError(`invalid replication message: ${where}: ${first.message}${more}`);
+  }
+  // No issue: every field was checked above, so the object has the message's shape.
+  return message as unknown as ReplicationMessage;
+}
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads an object with exactly `fields` (in order): each reader gets the field's value and path and returns
+ * the output value, or `undefined` to leave an absent optional field out. Unknown keys are one issue.
+ */
+function strictObject(
+  value: unknown,
+  path: Path,
+  issues: Issue[],
+  fields: Readonly<Record<string, (value: unknown, path: Path) => unknown>>,
+): Obj | undefined {
+  if (!isObject(value)) {
+    issues.push({ path, message: INVALID });
+    return undefined;
+  }
+  const out: Obj = {};
+  for (const [key, read] of Object.entries(fields)) {
+    const result = read(value[key], [...path, key]);
+    if (key in value || result !== undefined) out[key] = result;
+  }
+  const unknown: string[] = [];
+  for (const key in value) if (!Object.prototype.hasOwnProperty.call(fields, key)) unknown.push(key);
+  if (unknown.length > 0) issues.push({ path, message: INVALID });
+  return out;
+}
+
+function readMessage(value: unknown, issues: Issue[]): Obj | undefined {
+  const text =
+    (pattern: RegExp, message: string) =>
+    (v: unknown, path: Path): unknown => {
+      if (typeof v !== 'string' || !pattern.test(v)) issues.push({ path, message });
+      return v;
+    };
+  const optional =
+    (read: (v: unknown, path: Path) => unknown) =>
+    (v: unknown, path: Path): unknown =>
+      v === undefined ? undefined : read(v, path);
+  const region = text(AWS_REGION, 'expected an AWS region such as eu-west-1');
+  const account = text(ACCOUNT_ID, 'expected a 12-digit AWS account id as a string');
+  const prefixText = text(
+    REPOSITORY_PREFIX,
+    'expected a repository prefix ending in "/", such as dr/ (or "")',
+  );
+  const repositoryPrefix = (v: unknown, path: Path): unknown => (v === undefined ? '' : prefixText(v, path));
+  const destinationFields = {
+    ecr: { type: () => 'ecr', region, account: optional(account), repositoryPrefix },
+    registry: {
+      type: () => 'registry',
+      host: text(REGISTRY_HOST, 'expected a registry host such as ghcr.io'),
+      repositoryPrefix,
+      credentialsSecret: optional(text(SECRET_NAME, 'expected a Secrets Manager secret name')),
+    },
+  };
+  const destinationError = 'expected a destination with type ecr or registry';
+  const destination = (v: unknown, path: Path): unknown => {
+    if (!isObject(v)) {
+      issues.push({ path, message: destinationError });
+      return v;
+    }
+    const type = v.type;
+    if (type !== 'ecr' && type !== 'registry') {
+      issues.push({ path: [...path, 'type'], message: destinationError });
+      return v;
+    }
+    return strictObject(v, path, issues, destinationFields[type]);
+  };
+  const array =
+    (read: (v: unknown, path: Path) => unknown, min?: readonly [number, string]) =>
+    (v: unknown, path: Path): unknown => {
+      const items = Array.isArray(v) ? Array.from(v, (item, i) => read(item, [...path, i])) : v;
+      if (!Array.isArray(v)) issues.push({ path, message: INVALID });
+      // The length rule applies to anything with a length (as zod/mini checked it): "" is also "no destination".
+      const length = (v as { length?: unknown } | null | undefined)?.length;
+      if (min && length !== undefined && !((length as number) >= min[0]))
+        issues.push({ path, message: min[1] });
+      return items;
+    };
+  return strictObject(value, [], issues, {
+    version: (v, path) => {
+      if (v !== REPLICATION_MESSAGE_VERSION)
+        issues.push({ path, message: `expected version ${REPLICATION_MESSAGE_VERSION}` });
+      return v;
+    },
+    eventId: text(NON_EMPTY, 'expected the triggering event id'),
+    rule: text(NON_EMPTY, 'expected a rule name'),
+    source: (v, path) => strictObject(v, path, issues, { account, region }),
+    repository: text(REPOSITORY_NAME, 'expected an ECR repository name'),
+    digest: text(DIGEST, 'expected an image digest such as sha256:<64 hex>'),
+    tags: array(text(IMAGE_TAG, 'expected an image tag')),
+    destinations: array(destination, [1, 'expected at least one destination']),
+  });
 }

@@ -1,0 +1,55 @@
+import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The event parser ships in every event function: it must not bring zod (about 100 KB minified plus its
+ * schema building at cold start; DESIGN.md's bundle and init budgets) nor the config schemas, which are
+ * zod. This bundles each function as HarbormasterFunction does and reads which files went in.
+ */
+const ROOT = join(__dirname, '..', '..', '..');
+const FUNCTIONS = readdirSync(join(ROOT, 'functions'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+async function bundledInputs(name: string): Promise<string[]> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [join('functions', name, 'index.ts')],
+    bundle: true,
+    minify: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node24',
+    define: { __HARBORMASTER_CONFIG__: '"{}"' },
+    write: false,
+    metafile: true,
+    outfile: 'out.js',
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
+describe('function bundles', () => {
+  it('finds the event functions', () => {
+    expect(FUNCTIONS).toEqual(expect.arrayContaining(['image-events', 'scan-events']));
+  });
+
+  it.each(FUNCTIONS)('%s bundles no zod and no config schema', async (name) => {
+    // Act
+    const inputs = await bundledInputs(name);
+
+    // Assess
+    expect(inputs.some((file) => file.startsWith('shared/'))).toBe(true);
+    expect(inputs.filter((file) => /node_modules\/zod\//.test(file))).toEqual([]);
+    expect(inputs).not.toContain('shared/config/schema.ts');
+    expect(inputs).not.toContain('shared/config/primitives.ts');
+    expect(inputs).not.toContain('shared/events/fields.ts');
+  });
+
+  it.each(['image-events', 'scan-events'])('%s parses events with the hand-written readers', async (name) => {
+    const inputs = await bundledInputs(name);
+
+    expect(inputs).toEqual(expect.arrayContaining(['shared/events/parse.ts', 'shared/events/read.ts']));
+  });
+});
