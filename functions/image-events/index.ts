@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +12,7 @@ import { createMetrics, recordMetric } from '../../shared/observability/metrics'
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { requiredEnv } from '../../shared/runtime/env';
 import { ENV } from '../../shared/runtime/env-names';
+import { processSqsBatch } from '../../shared/runtime/sqs-batch';
 
 /**
  * ECR Image Action (push, delete, archive/restore) and ECR Replication Action events, via SQS:
@@ -21,7 +21,6 @@ import { ENV } from '../../shared/runtime/env-names';
 
 const logger = new Logger();
 const log = automationLog(logger);
-const processor = new BatchProcessor(EventType.SQS);
 // Created once per container; only the clients this function needs.
 const clients = { ecr: new ECRClient({}), dynamodb: new DynamoDBClient({}) };
 
@@ -57,11 +56,8 @@ function init(): Runtime {
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   runtime ??= init();
   try {
-    return await processPartialResponse(event, runtime.recordHandler, processor, {
-      context,
-      // Every failed record is reported as an item failure, even when all of them failed.
-      throwOnFullBatchFailure: false,
-    });
+    // Every failed record is reported as an item failure, even when all of them failed.
+    return await processSqsBatch(event, runtime.recordHandler, context);
   } finally {
     runtime.metrics.publishStoredMetrics();
   }

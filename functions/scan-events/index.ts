@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +14,7 @@ import { createMetrics, recordMetric } from '../../shared/observability/metrics'
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { requiredEnv } from '../../shared/runtime/env';
 import { ENV } from '../../shared/runtime/env-names';
+import { processSqsBatch } from '../../shared/runtime/sqs-batch';
 
 /**
  * ECR Image Scan, Inspector2 Scan and Inspector2 Finding events, via SQS: verdict, audit, alert (SNS;
@@ -24,7 +24,6 @@ import { ENV } from '../../shared/runtime/env-names';
 
 const logger = new Logger();
 const log = automationLog(logger);
-const processor = new BatchProcessor(EventType.SQS);
 // Created once per container; only the clients this function needs.
 const clients = {
   ecr: new ECRClient({}),
@@ -77,11 +76,8 @@ function init(): Runtime {
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   runtime ??= init();
   try {
-    return await processPartialResponse(event, runtime.recordHandler, processor, {
-      context,
-      // Every failed record is reported as an item failure, even when all of them failed.
-      throwOnFullBatchFailure: false,
-    });
+    // Every failed record is reported as an item failure, even when all of them failed.
+    return await processSqsBatch(event, runtime.recordHandler, context);
   } finally {
     runtime.metrics.publishStoredMetrics();
   }
