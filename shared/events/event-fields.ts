@@ -7,6 +7,7 @@ import {
   typeError,
   valueError,
   type FieldPath,
+  type RawObject,
 } from './read';
 
 /**
@@ -40,16 +41,16 @@ const ACCOUNT_EXPECTED = 'expected a 12-digit AWS account id';
 const REGION_EXPECTED = 'expected an AWS region such as eu-west-1';
 const TIME_EXPECTED = 'expected an ISO-8601 time such as 2026-11-23T01:54:34Z';
 
-export function readDigest(value: unknown, path: FieldPath): string {
-  return readMatching(value, path, DIGEST_PATTERN, DIGEST_EXPECTED);
+export function readDigest(obj: RawObject, key: string | number, at: FieldPath): string {
+  return readMatching(obj, key, at, DIGEST_PATTERN, DIGEST_EXPECTED);
 }
 
 /** A repository name; an ARN here is an error (only Inspector2 Scan carries ARNs, see readRepositoryArnOrName). */
-export function readRepositoryName(value: unknown, path: FieldPath): string {
-  const name = readString(value, path, 'expected a repository name');
+export function readRepositoryName(obj: RawObject, key: string | number, at: FieldPath): string {
+  const name = readString(obj, key, at, 'expected a repository name');
   if (REPOSITORY_NAME_PATTERN.test(name)) return name;
   throw valueError(
-    path,
+    [...at, key],
     name.startsWith('arn:')
       ? 'expected a repository name, not an ARN'
       : 'expected an ECR repository name (lowercase [a-z0-9] components separated by ".", "_", "-" or "/")',
@@ -58,48 +59,49 @@ export function readRepositoryName(value: unknown, path: FieldPath): string {
 }
 
 /** Inspector2 Scan puts the repository ARN in `repository-name`: turned into the name here. A plain name is accepted too. */
-export function readRepositoryArnOrName(value: unknown, path: FieldPath): string {
-  const text = readString(value, path, 'expected an ECR repository ARN');
+export function readRepositoryArnOrName(obj: RawObject, key: string | number, at: FieldPath): string {
+  const text = readString(obj, key, at, 'expected an ECR repository ARN');
   const name = ECR_REPOSITORY_ARN.exec(text)?.[1] ?? (text.startsWith('arn:') ? undefined : text);
   if (name !== undefined && REPOSITORY_NAME_PATTERN.test(name)) return name;
   throw valueError(
-    path,
+    [...at, key],
     'expected an ECR repository ARN such as arn:aws:ecr:us-east-1:123456789012:repository/my-repo',
     text,
   );
 }
 
-export function readTag(value: unknown, path: FieldPath): string {
-  return readMatching(value, path, EVENT_TAG_PATTERN, 'expected an image tag', TAG_EXPECTED);
+export function readTag(obj: RawObject, key: string | number, at: FieldPath): string {
+  return readMatching(obj, key, at, EVENT_TAG_PATTERN, 'expected an image tag', TAG_EXPECTED);
 }
 
 /** ECR Image Action's single `image-tag`: '' (or absent) for a push by digest. */
-export function readOptionalSingleTag(value: unknown, path: FieldPath): string[] {
+export function readOptionalSingleTag(obj: RawObject, key: string | number, at: FieldPath): string[] {
+  const value = obj[key];
   if (value === undefined || value === '') return [];
-  if (typeof value !== 'string') throw valueError(path, 'expected an image tag or ""', value);
-  return [readTag(value, path)];
+  if (typeof value !== 'string') throw valueError([...at, key], 'expected an image tag or ""', value);
+  return [readTag(obj, key, at)];
 }
 
 /** An optional tag list, deduplicated; [] when absent. */
-export function readTagList(value: unknown, path: FieldPath): string[] {
-  if (value === undefined) return [];
-  const tags = readArray(value, path, 'expected an array of image tags', readTag, {
+export function readTagList(obj: RawObject, key: string | number, at: FieldPath): string[] {
+  if (obj[key] === undefined) return [];
+  const tags = readArray(obj, key, at, 'expected an array of image tags', readTag, {
     max: [MAX_TAGS, `expected at most ${MAX_TAGS} image tags`],
   });
   return [...new Set(tags)];
 }
 
-export function readAccountId(value: unknown, path: FieldPath): string {
-  return readMatching(value, path, ACCOUNT_ID_PATTERN, ACCOUNT_EXPECTED);
+export function readAccountId(obj: RawObject, key: string | number, at: FieldPath): string {
+  return readMatching(obj, key, at, ACCOUNT_ID_PATTERN, ACCOUNT_EXPECTED);
 }
 
-export function readRegion(value: unknown, path: FieldPath): string {
-  return readMatching(value, path, REGION_PATTERN, REGION_EXPECTED);
+export function readRegion(obj: RawObject, key: string | number, at: FieldPath): string {
+  return readMatching(obj, key, at, REGION_PATTERN, REGION_EXPECTED);
 }
 
-export function readIsoTime(value: unknown, path: FieldPath): string {
-  const time = readMatching(value, path, ISO_TIME_PATTERN, TIME_EXPECTED);
-  if (Number.isNaN(Date.parse(time))) throw valueError(path, 'expected a real ISO-8601 time', time);
+export function readIsoTime(obj: RawObject, key: string | number, at: FieldPath): string {
+  const time = readMatching(obj, key, at, ISO_TIME_PATTERN, TIME_EXPECTED);
+  if (Number.isNaN(Date.parse(time))) throw valueError([...at, key], 'expected a real ISO-8601 time', time);
   return time;
 }
 
@@ -130,9 +132,10 @@ export function zeroCounts(): SeverityCounts {
 }
 
 /** A finding severity; UNTRIAGED becomes UNDEFINED. */
-export function readSeverity(value: unknown, path: FieldPath): FindingSeverity {
-  const mapped = severityOf(readString(value, path, SEVERITY_EXPECTED));
-  if (mapped === undefined) throw valueError(path, SEVERITY_EXPECTED, value);
+export function readSeverity(obj: RawObject, key: string | number, at: FieldPath): FindingSeverity {
+  const name = readString(obj, key, at, SEVERITY_EXPECTED);
+  const mapped = severityOf(name);
+  if (mapped === undefined) throw valueError([...at, key], SEVERITY_EXPECTED, name);
   return mapped;
 }
 
@@ -147,10 +150,15 @@ export interface ParsedSeverityCounts {
  * severity and is returned separately; an unknown severity name is an error naming it. Every count is
  * checked before any name, so a bad count is reported first.
  */
-export function readSeverityCounts(value: unknown, path: FieldPath): ParsedSeverityCounts {
+export function readSeverityCounts(
+  obj: RawObject,
+  key: string | number,
+  at: FieldPath,
+): ParsedSeverityCounts {
   const counts = zeroCounts();
-  if (value === undefined) return { counts, total: undefined };
-  const raw = readPlainObject(value, path, SEVERITY_COUNTS_EXPECTED);
+  if (obj[key] === undefined) return { counts, total: undefined };
+  const raw = readPlainObject(obj, key, at, SEVERITY_COUNTS_EXPECTED);
+  const path = [...at, key];
   // `__proto__` is never a count: skipped, as a JSON map is read everywhere else.
   const names = Object.keys(raw).filter((name) => name !== '__proto__');
   for (const name of names) {

@@ -42,7 +42,7 @@ describe('event fields without zod', () => {
     let read: unknown;
     let message: string | undefined;
     try {
-      read = readSeverity(value, ['severity']);
+      read = readSeverity({ severity: value }, 'severity', []);
     } catch (error) {
       message = (error as Error).message;
     }
@@ -70,7 +70,7 @@ describe('event fields without zod', () => {
     let read: unknown;
     let message: string | undefined;
     try {
-      read = readSeverityCounts(value, ['counts']);
+      read = readSeverityCounts({ counts: value }, 'counts', []);
     } catch (error) {
       message = (error as Error).message;
     }
