@@ -8,6 +8,7 @@ import { automationLog, type EventOutcome } from '../../shared/automation/execut
 import { onImageEvent } from '../../shared/automation/on-image-event';
 import { sqsEventRecordHandler } from '../../shared/automation/sqs-record-handler';
 import type { ImageEvent, NormalizedEvent, ReplicationEvent } from '../../shared/domain/types';
+import { IMAGE_EVENTS } from '../../shared/events/image-events';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { requiredEnv } from '../../shared/runtime/env';
@@ -44,6 +45,7 @@ function init(): Runtime {
   return {
     metrics,
     recordHandler: sqsEventRecordHandler({
+      events: IMAGE_EVENTS,
       accepts: (event: NormalizedEvent): event is ImageEvent | ReplicationEvent =>
         event.kind !== 'scan.completed' && event.kind !== 'finding.updated',
       process: (event) => onImageEvent(event, deps),

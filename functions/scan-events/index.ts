@@ -10,6 +10,7 @@ import { automationLog, type EventOutcome } from '../../shared/automation/execut
 import { onScanEvent } from '../../shared/automation/on-scan-event';
 import { sqsEventRecordHandler } from '../../shared/automation/sqs-record-handler';
 import type { FindingEvent, NormalizedEvent, ScanEvent } from '../../shared/domain/types';
+import { SCAN_EVENTS } from '../../shared/events/scan-events';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { requiredEnv } from '../../shared/runtime/env';
@@ -64,6 +65,7 @@ function init(): Runtime {
   return {
     metrics,
     recordHandler: sqsEventRecordHandler({
+      events: SCAN_EVENTS,
       accepts: (event: NormalizedEvent): event is ScanEvent | FindingEvent =>
         event.kind === 'scan.completed' || event.kind === 'finding.updated',
       process: (event) => onScanEvent(event, deps),

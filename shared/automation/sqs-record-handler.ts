@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { NormalizedEvent } from '../domain/types';
 import { isIgnored } from '../domain/types';
-import { parseSqsRecordBody } from '../events';
+import { parseEventJsonWith, type DetailParsers } from '../events/dispatch';
 import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
 
 /**
@@ -10,16 +10,22 @@ import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
  * the batch processor reports the record as a batch item failure and the queue dead-letters it eventually.
  */
 export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
+  /**
+   * The detail parsers of the events this function handles (shared/events IMAGE_EVENTS or SCAN_EVENTS):
+   * only those ship in its bundle; another Harbormaster event type fails as misrouted.
+   */
+  readonly events: DetailParsers;
   readonly accepts: (event: NormalizedEvent) => event is E;
   readonly process: (event: E) => Promise<EventOutcome>;
   readonly log: AutomationLog;
   readonly metric: CountMetric;
 }): (record: SQSRecord) => Promise<EventOutcome> {
-  const { accepts, process, log, metric } = options;
+  const { events, accepts, process, log, metric } = options;
   return async (record) => {
     let eventId: string | undefined;
     try {
-      const parsed = parseSqsRecordBody(record.body);
+      // EventBridge -> SQS delivers the event itself as the body.
+      const parsed = parseEventJsonWith(events, record.body);
       if (isIgnored(parsed)) {
         log.info('event ignored', { messageId: record.messageId, reason: parsed.ignored });
         metric('EventsIgnored');

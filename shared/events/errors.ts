@@ -33,3 +33,14 @@ export class EventParseError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * An event of a type Harbormaster handles arrived at a function that does not handle it: the
+ * EventBridge rule routing it is wrong. The record fails (and dead-letters) instead of being dropped.
+ */
+export class EventRoutingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventRoutingError';
+  }
+}

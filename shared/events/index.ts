@@ -1,4 +1,4 @@
-export { EventParseError } from './errors';
+export { EventParseError, EventRoutingError } from './errors';
 export { MAX_TAGS } from './event-fields';
 export { MAX_EVENT_BYTES, parseEvent, parseEventJson, parseSqsRecordBody } from './parse';
 export { isIgnored, type Ignored, type NormalizedEvent } from '../domain/types';

@@ -47,9 +47,13 @@ describe('function bundles', () => {
     expect(inputs).not.toContain('shared/events/fields.ts');
   });
 
-  it.each(['image-events', 'scan-events'])('%s parses events with the hand-written readers', async (name) => {
+  it.each([
+    ['image-events', 'shared/events/image-events.ts', 'shared/events/scan-events.ts'],
+    ['scan-events', 'shared/events/scan-events.ts', 'shared/events/image-events.ts'],
+  ])('%s bundles the readers of its own events only', async (name, own, other) => {
     const inputs = await bundledInputs(name);
 
-    expect(inputs).toEqual(expect.arrayContaining(['shared/events/parse.ts', 'shared/events/read.ts']));
+    expect(inputs).toEqual(expect.arrayContaining([own, 'shared/events/read.ts']));
+    expect(inputs).not.toContain(other);
   });
 });

@@ -2,6 +2,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AutomationLog, EventOutcome } from '../../../shared/automation/execute-plan';
 import { sqsEventRecordHandler } from '../../../shared/automation/sqs-record-handler';
 import type { NormalizedEvent } from '../../../shared/domain/types';
+import { IMAGE_EVENTS } from '../../../shared/events/image-events';
 import { processSqsBatch, SqsBatchEventError } from '../../../shared/runtime/sqs-batch';
 import { rawEvent } from '../automation/support';
 import { CONTEXT, sqsEvent, sqsRecord } from '../functions/support';
@@ -104,6 +105,7 @@ describe('processSqsBatch with the event record handler', () => {
     };
     const metrics: string[] = [];
     const handler = sqsEventRecordHandler({
+      events: IMAGE_EVENTS,
       accepts: (event: NormalizedEvent): event is NormalizedEvent => event.kind === 'image.pushed',
       process: async (event): Promise<EventOutcome> => ({ status: 'done', eventId: event.id, actions: [] }),
       log,
