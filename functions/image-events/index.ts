@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { AuditStore } from '../../shared/audit/store';
+import { AuditRecorder } from '../../shared/audit/store';
 import { automationLog, type EventOutcome } from '../../shared/automation/execute-plan';
 import { onImageEvent } from '../../shared/automation/on-image-event';
 import { sqsEventRecordHandler } from '../../shared/automation/sqs-record-handler';
@@ -35,7 +35,7 @@ let runtime: Runtime | undefined;
 function init(): Runtime {
   const config = bundledConfig();
   const metrics = createMetrics();
-  const audit = new AuditStore(clients.dynamodb, {
+  const audit = new AuditRecorder(clients.dynamodb, {
     tableName: requiredEnv(ENV.AUDIT_TABLE),
     retentionDays: config.audit.retentionDays,
   });

@@ -5,7 +5,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { AuditStore } from '../../shared/audit/store';
+import { AuditRecorder } from '../../shared/audit/store';
 import { automationLog, type EventOutcome } from '../../shared/automation/execute-plan';
 import { onScanEvent } from '../../shared/automation/on-scan-event';
 import { sqsEventRecordHandler } from '../../shared/automation/sqs-record-handler';
@@ -43,7 +43,7 @@ let runtime: Runtime | undefined;
 function init(): Runtime {
   const config = bundledConfig();
   const metrics = createMetrics();
-  const audit = new AuditStore(clients.dynamodb, {
+  const audit = new AuditRecorder(clients.dynamodb, {
     tableName: requiredEnv(ENV.AUDIT_TABLE),
     retentionDays: config.audit.retentionDays,
   });

@@ -111,14 +111,18 @@ export class AuditStoreError extends Error {
   }
 }
 
-/** The audit trail (A6): one timeline per image and one per repository, idempotent by event id and action. */
-export class AuditStore {
-  private readonly tableName: string;
+/**
+ * The audit trail's writes and the one read the automation needs (A6): idempotent by event id and action.
+ * The event functions use this class; AuditStore adds the timeline reads for the CLI, kept out of the
+ * function bundles (DESIGN.md's bundle budget).
+ */
+export class AuditRecorder {
+  protected readonly tableName: string;
   private readonly retentionDays: number;
   private readonly now: () => Date;
 
   constructor(
-    private readonly client: DynamoDBClient,
+    protected readonly client: DynamoDBClient,
     options: AuditStoreOptions,
   ) {
     if (!options.tableName) throw new AuditStoreError('AuditStore: tableName is required');
@@ -188,6 +192,97 @@ export class AuditStore {
     }
   }
 
+  /**
+   * The finding set of the newest alert on the image (the `notified` entry's `findingIds` / `findingSetHash`):
+   * A4 alerts again only when the set changes. Undefined when the image never alerted.
+   */
+  async lastFindingSet(repository: string, digest: string): Promise<FindingSet | undefined> {
+    const entry = await this.newestEntry(repository, digest, 'notified');
+    if (!entry) return undefined;
+    const detail = (entry.detail ?? {}) as { findingIds?: unknown; findingSetHash?: unknown };
+    return {
+      eventId: entry.eventId,
+      time: entry.time,
+      ...(Array.isArray(detail.findingIds) ? { findingIds: detail.findingIds as string[] } : {}),
+      ...(typeof detail.findingSetHash === 'string' ? { findingSetHash: detail.findingSetHash } : {}),
+    };
+  }
+
+  /** Newest entry of one action for an image, reading newest-first with a filter on the row's action list. */
+  protected async newestEntry(
+    repository: string,
+    digest: string,
+    action: AuditAction,
+  ): Promise<AuditEntry | undefined> {
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_VERDICT_PAGES; page += 1) {
+      const out = await this.query({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        FilterExpression: 'contains(#actions, :action)',
+        ExpressionAttributeNames: { '#pk': PK, '#actions': 'actions' },
+        ExpressionAttributeValues: { ':pk': { S: imageKey(repository, digest) }, ':action': { S: action } },
+        ScanIndexForward: false,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      const first = out.Items?.[0];
+      if (first) return entriesOfItem(first).find((e) => e.action === action);
+      if (!out.LastEvaluatedKey) return undefined;
+      startKey = out.LastEvaluatedKey;
+    }
+    return undefined;
+  }
+
+  protected async query(input: QueryCommandInput) {
+    try {
+      return await this.client.send(new QueryCommand(input));
+    } catch (error) {
+      throw new AuditStoreError(`audit query failed${input.IndexName ? ` on ${input.IndexName}` : ''}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private toItem(entry: AuditEntry, followUps: readonly AuditFollowUp[]): Record<string, AttributeValue> {
+    for (const field of ['repository', 'digest', 'action', 'eventId'] as const) {
+      if (!entry[field]) throw new AuditStoreError(`audit entry: ${field} is required`);
+    }
+    const time = normalizeTime(entry.time, 'time');
+    const expiresAt = Math.floor(this.now().getTime() / 1000) + this.retentionDays * DAY_SECONDS;
+    return {
+      [PK]: { S: imageKey(entry.repository, entry.digest) },
+      [SK]: { S: imageSortKey(time, entry.action, entry.eventId) },
+      [GSI.partitionKey.name]: { S: repositoryKey(entry.repository) },
+      [GSI.sortKey.name]: { S: `${time}#${entry.digest}#${entry.action}#${entry.eventId}` },
+      repository: { S: entry.repository },
+      digest: { S: entry.digest },
+      action: { S: entry.action },
+      // Every action in this row (its own and its follow-ups'), so a query can filter on one action.
+      actions: { L: [entry.action, ...followUps.map((f) => f.action)].map((a) => ({ S: a })) },
+      time: { S: time },
+      eventId: { S: entry.eventId },
+      ...(entry.tags ? { tags: toAttributeValue([...entry.tags]) } : {}),
+      ...(entry.detail ? { detail: { M: toAttributeMap(entry.detail) } } : {}),
+      ...(followUps.length > 0
+        ? {
+            followUps: {
+              L: followUps.map((f) => ({
+                M: toAttributeMap({
+                  action: f.action,
+                  tags: f.tags ? [...f.tags] : undefined,
+                  detail: f.detail,
+                }),
+              })),
+            },
+          }
+        : {}),
+      [TTL]: { N: String(expiresAt) },
+    };
+  }
+}
+
+/** The audit trail (A6): one timeline per image and one per repository, idempotent by event id and action. */
+export class AuditStore extends AuditRecorder {
   /** The image's timeline, newest first. */
   async imageTimeline(repository: string, digest: string, query: TimelineQuery = {}): Promise<TimelinePage> {
     return this.page(
@@ -240,47 +335,6 @@ export class AuditStore {
     };
   }
 
-  /**
-   * The finding set of the newest alert on the image (the `notified` entry's `findingIds` / `findingSetHash`):
-   * A4 alerts again only when the set changes. Undefined when the image never alerted.
-   */
-  async lastFindingSet(repository: string, digest: string): Promise<FindingSet | undefined> {
-    const entry = await this.newestEntry(repository, digest, 'notified');
-    if (!entry) return undefined;
-    const detail = (entry.detail ?? {}) as { findingIds?: unknown; findingSetHash?: unknown };
-    return {
-      eventId: entry.eventId,
-      time: entry.time,
-      ...(Array.isArray(detail.findingIds) ? { findingIds: detail.findingIds as string[] } : {}),
-      ...(typeof detail.findingSetHash === 'string' ? { findingSetHash: detail.findingSetHash } : {}),
-    };
-  }
-
-  /** Newest entry of one action for an image, reading newest-first with a filter on the row's action list. */
-  private async newestEntry(
-    repository: string,
-    digest: string,
-    action: AuditAction,
-  ): Promise<AuditEntry | undefined> {
-    let startKey: Record<string, AttributeValue> | undefined;
-    for (let page = 0; page < MAX_VERDICT_PAGES; page += 1) {
-      const out = await this.query({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk',
-        FilterExpression: 'contains(#actions, :action)',
-        ExpressionAttributeNames: { '#pk': PK, '#actions': 'actions' },
-        ExpressionAttributeValues: { ':pk': { S: imageKey(repository, digest) }, ':action': { S: action } },
-        ScanIndexForward: false,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
-      const first = out.Items?.[0];
-      if (first) return entriesOfItem(first).find((e) => e.action === action);
-      if (!out.LastEvaluatedKey) return undefined;
-      startKey = out.LastEvaluatedKey;
-    }
-    return undefined;
-  }
-
   private async page(input: QueryCommandInput, query: TimelineQuery): Promise<TimelinePage> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -294,53 +348,6 @@ export class AuditStore {
     });
     const entries = (out.Items ?? []).flatMap(entriesOfItem);
     return { entries, ...(out.LastEvaluatedKey ? { nextCursor: encodeCursor(out.LastEvaluatedKey) } : {}) };
-  }
-
-  private async query(input: QueryCommandInput) {
-    try {
-      return await this.client.send(new QueryCommand(input));
-    } catch (error) {
-      throw new AuditStoreError(`audit query failed${input.IndexName ? ` on ${input.IndexName}` : ''}`, {
-        cause: error,
-      });
-    }
-  }
-
-  private toItem(entry: AuditEntry, followUps: readonly AuditFollowUp[]): Record<string, AttributeValue> {
-    for (const field of ['repository', 'digest', 'action', 'eventId'] as const) {
-      if (!entry[field]) throw new AuditStoreError(`audit entry: ${field} is required`);
-    }
-    const time = normalizeTime(entry.time, 'time');
-    const expiresAt = Math.floor(this.now().getTime() / 1000) + this.retentionDays * DAY_SECONDS;
-    return {
-      [PK]: { S: imageKey(entry.repository, entry.digest) },
-      [SK]: { S: imageSortKey(time, entry.action, entry.eventId) },
-      [GSI.partitionKey.name]: { S: repositoryKey(entry.repository) },
-      [GSI.sortKey.name]: { S: `${time}#${entry.digest}#${entry.action}#${entry.eventId}` },
-      repository: { S: entry.repository },
-      digest: { S: entry.digest },
-      action: { S: entry.action },
-      // Every action in this row (its own and its follow-ups'), so a query can filter on one action.
-      actions: { L: [entry.action, ...followUps.map((f) => f.action)].map((a) => ({ S: a })) },
-      time: { S: time },
-      eventId: { S: entry.eventId },
-      ...(entry.tags ? { tags: toAttributeValue([...entry.tags]) } : {}),
-      ...(entry.detail ? { detail: { M: toAttributeMap(entry.detail) } } : {}),
-      ...(followUps.length > 0
-        ? {
-            followUps: {
-              L: followUps.map((f) => ({
-                M: toAttributeMap({
-                  action: f.action,
-                  tags: f.tags ? [...f.tags] : undefined,
-                  detail: f.detail,
-                }),
-              })),
-            },
-          }
-        : {}),
-      [TTL]: { N: String(expiresAt) },
-    };
   }
 }
 
