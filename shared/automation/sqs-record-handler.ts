@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { NormalizedEvent } from '../domain/types';
 import { isIgnored } from '../domain/types';
 import { parseEventJsonWith, type DetailParsers } from '../events/dispatch';
+import { EventRoutingError } from '../events/errors';
 import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
 
 /**
@@ -33,9 +34,7 @@ export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
       }
       eventId = parsed.id;
       if (!accepts(parsed)) {
-        throw new Error(
-          `a ${parsed.kind} event does not belong on this function's queue (check the EventBridge rule)`,
-        );
+        throw new EventRoutingError(`a ${parsed.kind} event`);
       }
       const outcome = await process(parsed);
       if (outcome.status === 'ignored') {

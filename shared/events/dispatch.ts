@@ -87,9 +87,7 @@ export function parseEventWith(parsers: DetailParsers, raw: unknown): Normalized
   const type = `${envelope.source}/${envelope.detailType}`;
   if (Object.prototype.hasOwnProperty.call(parsers, type)) return parsers[type](envelope);
   if (ROUTED.includes(type)) {
-    throw new EventRoutingError(
-      `an ${envelope.detailType} event does not belong on this function's queue (check the EventBridge rule)`,
-    );
+    throw new EventRoutingError(`an ${envelope.detailType} event`);
   }
   return { ignored: `${envelope.detailType} events from ${envelope.source} are not handled by Harbormaster` };
 }

@@ -39,8 +39,9 @@ export class EventParseError extends Error {
  * EventBridge rule routing it is wrong. The record fails (and dead-letters) instead of being dropped.
  */
 export class EventRoutingError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** `what`: the event, e.g. `an ECR Image Scan event`. */
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what} does not belong on this function's queue (check the EventBridge rule)`, options);
     this.name = 'EventRoutingError';
   }
 }

@@ -17,6 +17,8 @@ import { readOptionalString, readString, valueError, type RawObject } from './re
  */
 
 const RESULTS: readonly string[] = ['SUCCESS', 'FAILED'];
+const ACTION_TYPE_EXPECTED = 'expected action-type as a string';
+const STORAGE_CLASS_EXPECTED = 'expected a storage class string';
 
 /** `result`, then the image fields ECR Image Action and ECR Replication Action share. */
 function readActionImage(detail: RawObject) {
@@ -41,7 +43,7 @@ export function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
   if (typeof action === 'string' && !['PUSH', 'DELETE', 'UPDATE_STORAGE_CLASS'].includes(action)) {
     return { ignored: `ECR Image Action with action-type ${describeValue(action)} is not handled` };
   }
-  readString(detail, 'action-type', DETAIL, 'expected action-type as a string');
+  readString(detail, 'action-type', DETAIL, ACTION_TYPE_EXPECTED);
   const { repository, digest, tags } = readActionImage(detail);
   const mediaType = readOptionalString(detail, 'manifest-media-type', DETAIL, 'expected a media type string');
   /** target-storage-class is not in AWS's published samples yet; read when present for archive/restore. */
@@ -49,9 +51,9 @@ export function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
     detail,
     'target-storage-class',
     DETAIL,
-    'expected a storage class string',
+    STORAGE_CLASS_EXPECTED,
   );
-  const storageClass = readOptionalString(detail, 'storage-class', DETAIL, 'expected a storage class string');
+  const storageClass = readOptionalString(detail, 'storage-class', DETAIL, STORAGE_CLASS_EXPECTED);
   const common = { ...eventBase(envelope), repository, digest, tags };
   switch (action) {
     case 'PUSH':
@@ -71,7 +73,7 @@ export function ecrImageAction(envelope: Envelope): NormalizedEvent | Ignored {
 
 export function ecrReplication(envelope: Envelope): NormalizedEvent {
   const { detail } = envelope;
-  readOptionalString(detail, 'action-type', DETAIL, 'expected action-type as a string');
+  readOptionalString(detail, 'action-type', DETAIL, ACTION_TYPE_EXPECTED);
   const { result, repository, digest, tags } = readActionImage(detail);
   if (detail['source-account'] !== undefined) readAccountId(detail, 'source-account', DETAIL);
   if (detail['source-region'] !== undefined) readRegion(detail, 'source-region', DETAIL);
