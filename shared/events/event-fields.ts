@@ -1,4 +1,4 @@
-import { SEVERITY_ORDER, type FindingSeverity, type SeverityCounts } from '../domain/types';
+import type { FindingSeverity, SeverityCounts } from '../domain/types';
 import {
   readArray,
   readMatching,
@@ -105,22 +105,31 @@ export function readIsoTime(obj: RawObject, key: string | number, at: FieldPath)
   return time;
 }
 
-/** Severity names an event may carry. UNTRIAGED (Inspector) is UNDEFINED (basic). */
-const SEVERITY_ALIASES: ReadonlyMap<string, FindingSeverity> = new Map<string, FindingSeverity>([
-  ...SEVERITY_ORDER.map((s): [string, FindingSeverity] => [s, s]),
-  ['UNTRIAGED', 'UNDEFINED'],
-]);
-export const SEVERITY_NAMES: readonly string[] = [...SEVERITY_ALIASES.keys()];
-/** The names a `finding-severity-counts` object may use: the severities plus TOTAL. */
-export const SEVERITY_COUNT_NAMES: readonly string[] = [...SEVERITY_NAMES, 'TOTAL'];
-export const SEVERITY_EXPECTED = `expected a severity (${SEVERITY_NAMES.join(', ')})`;
-export const SEVERITY_NAME_EXPECTED = `expected a severity name (one of ${SEVERITY_COUNT_NAMES.join(', ')})`;
+/**
+ * Severity names an event may carry: the severities, plus UNTRIAGED (Inspector) for UNDEFINED (basic).
+ * Written out (not derived from SEVERITY_ORDER at load) so a bundle that never reads a severity drops
+ * them; test/unit/events/event-fields.test.ts keeps them in step with SEVERITY_ORDER.
+ */
+export const SEVERITY_NAMES = [
+  'UNDEFINED',
+  'INFORMATIONAL',
+  'LOW',
+  'MEDIUM',
+  'HIGH',
+  'CRITICAL',
+  'UNTRIAGED',
+] as const;
+export const SEVERITY_EXPECTED =
+  'expected a severity (UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED)';
+export const SEVERITY_NAME_EXPECTED =
+  'expected a severity name (one of UNDEFINED, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED, TOTAL)';
 export const COUNT_EXPECTED = 'expected a non-negative integer count';
 export const SEVERITY_COUNTS_EXPECTED = 'expected an object of severity counts';
 
 /** The severity a name stands for (UNTRIAGED is UNDEFINED), or undefined for any other name. */
 export function severityOf(name: string): FindingSeverity | undefined {
-  return SEVERITY_ALIASES.get(name);
+  if (name === 'UNTRIAGED') return 'UNDEFINED';
+  return (SEVERITY_NAMES as readonly string[]).includes(name) ? (name as FindingSeverity) : undefined;
 }
 
 export function isCount(value: unknown): value is number {

@@ -1,9 +1,13 @@
 import { REPOSITORY_NAME_PATTERN as CONFIG_REPOSITORY_NAME_PATTERN } from '../../../shared/config/primitives';
 import { EventParseError, parseEvent } from '../../../shared/events';
+import { SEVERITY_ORDER } from '../../../shared/domain/types';
 import {
   readSeverity,
   readSeverityCounts,
   REPOSITORY_NAME_PATTERN,
+  SEVERITY_EXPECTED,
+  SEVERITY_NAME_EXPECTED,
+  SEVERITY_NAMES,
 } from '../../../shared/events/event-fields';
 import {
   severity as severitySchema,
@@ -27,6 +31,14 @@ describe('event fields without zod', () => {
     // The runtime copy exists only to keep zod out of function bundles; it must be the same rule.
     expect(REPOSITORY_NAME_PATTERN.source).toBe(CONFIG_REPOSITORY_NAME_PATTERN.source);
     expect(REPOSITORY_NAME_PATTERN.flags).toBe(CONFIG_REPOSITORY_NAME_PATTERN.flags);
+  });
+
+  it('knows every severity of the domain, plus UNTRIAGED, and names them all in its messages', () => {
+    expect(SEVERITY_NAMES).toEqual([...SEVERITY_ORDER, 'UNTRIAGED']);
+    expect(SEVERITY_EXPECTED).toBe(`expected a severity (${SEVERITY_NAMES.join(', ')})`);
+    expect(SEVERITY_NAME_EXPECTED).toBe(
+      `expected a severity name (one of ${SEVERITY_NAMES.join(', ')}, TOTAL)`,
+    );
   });
 
   it.each([
