@@ -43,6 +43,7 @@ import type {
 } from '../shared/domain/types';
 import { isIgnored } from '../shared/domain/types';
 import { parseEvent } from '../shared/events';
+import { configDefine } from '../shared/runtime/runtime-config';
 import { createAuditTable, startDynalite } from '../test/support/dynalite';
 
 const ROOT = path.join(__dirname, '..');
@@ -75,6 +76,15 @@ const FUNCTIONS: readonly FunctionSpec[] = [
     ],
   },
   { name: 'slack-notifier', clients: [['@aws-sdk/client-secrets-manager', 'SecretsManagerClient']] },
+  {
+    name: 'replicator',
+    clients: [
+      ['@aws-sdk/client-ecr', 'ECRClient'],
+      ['@aws-sdk/client-dynamodb', 'DynamoDBClient'],
+      ['@aws-sdk/client-sns', 'SNSClient'],
+      ['@aws-sdk/client-secrets-manager', 'SecretsManagerClient'],
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +100,7 @@ function bundleOptions(config: HarbormasterConfig) {
     platform: 'node' as const,
     target: 'node24',
     external: [],
-    define: { __HARBORMASTER_CONFIG__: JSON.stringify(JSON.stringify(config)) },
+    define: configDefine(config),
     logLevel: 'warning' as const,
   };
 }

@@ -6,12 +6,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { HarbormasterConfig } from '../../shared/config/schema';
+import { configDefine } from '../../shared/runtime/runtime-config';
 
 export interface HarbormasterFunctionProps
   extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'handler'> {
   /** Folder name under functions/, e.g. "image-events"; the entry is functions/<name>/index.ts. */
   readonly functionDir: string;
-  /** The validated config, compiled into the bundle (never an environment variable). */
+  /** The validated config; the part functions read (runtimeConfig) is compiled into the bundle, never an environment variable. */
   readonly config: HarbormasterConfig;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
@@ -50,7 +51,7 @@ export class HarbormasterFunction extends NodejsFunction {
         target: 'node24',
         // Bundle the SDK too: a pinned, tree-shaken client is smaller to load than the runtime's full copy.
         externalModules: [],
-        define: { __HARBORMASTER_CONFIG__: JSON.stringify(JSON.stringify(config)) },
+        define: configDefine(config),
         forceDockerBundling: false,
       },
     });

@@ -1,6 +1,6 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { AuditFollowUp, AuditStore } from '../audit/store';
-import type { HarbormasterConfig } from '../config/schema';
+import type { RuntimeConfig } from '../runtime/runtime-config';
 import type { AuditEntry, NormalizedEvent } from '../domain/types';
 import type { HarbormasterMetric } from '../observability/metrics';
 import type { Action, AuditPlanAction, NotifyPlanAction, ReplicatePlanAction } from '../policy';
@@ -20,7 +20,7 @@ export type CountMetric = (name: HarbormasterMetric, value?: number) => void;
 export interface AutomationDeps {
   readonly ecr: ECRClient;
   readonly audit: Pick<AuditStore, 'record' | 'withdraw' | 'lastFindingSet'>;
-  readonly config: HarbormasterConfig;
+  readonly config: RuntimeConfig;
   readonly now: () => Date;
   readonly log: AutomationLog;
   readonly metric?: CountMetric;

@@ -1,7 +1,8 @@
-import type { HarbormasterConfig, RepositoryConfig } from '../config/schema';
-
 /** The managed repository called `name`, or undefined when Harbormaster does not manage it. */
-export function findRepository(config: HarbormasterConfig, name: string): RepositoryConfig | undefined {
+export function findRepository<R extends { readonly name: string }>(
+  config: { readonly repositories: readonly R[] },
+  name: string,
+): R | undefined {
   return config.repositories.find((repository) => repository.name === name);
 }
 

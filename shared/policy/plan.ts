@@ -1,5 +1,6 @@
 import type { SeverityThreshold } from '../config/primitives';
-import type { HarbormasterConfig, ReplicationDestination } from '../config/schema';
+import type { ReplicationDestination } from '../config/schema';
+import type { RuntimeConfig } from '../runtime/runtime-config';
 import {
   SEVERITY_ORDER,
   type AuditAction,
@@ -95,7 +96,7 @@ export type Action =
 export type Plan = Action[] | Ignored;
 
 export interface PlanContext {
-  readonly config: HarbormasterConfig;
+  readonly config: RuntimeConfig;
   readonly now: Date;
   /** Finding details the handler fetched (DescribeImageScanFindings), when it did (see needsFindingDetails). */
   readonly findings?: readonly Finding[];

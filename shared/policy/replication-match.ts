@@ -1,4 +1,5 @@
-import type { GatedReplicationRule, HarbormasterConfig, ReplicationDestination } from '../config/schema';
+import type { GatedReplicationRule, ReplicationDestination } from '../config/schema';
+import type { RuntimeConfig } from '../runtime/runtime-config';
 import { matchesAnyTagPattern, matchesTagPattern } from '../config/tag-patterns';
 import type { Verdict } from '../domain/types';
 import { isAboveThreshold } from './severity';
@@ -31,7 +32,7 @@ export function verdictAllows(rule: GatedReplicationRule, verdict: Verdict): boo
  * A failing image never replicates.
  */
 export function replicationTargets(
-  config: HarbormasterConfig,
+  config: Pick<RuntimeConfig, 'gatedReplication'>,
   repository: string,
   tags: readonly string[],
   verdict: Verdict,

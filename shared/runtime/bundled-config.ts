@@ -1,4 +1,4 @@
-import type { HarbormasterConfig } from '../config/schema';
+import type { RuntimeConfig } from './runtime-config';
 
 /**
  * The validated config, compiled into each function bundle at synth by esbuild's `define`
@@ -7,16 +7,16 @@ import type { HarbormasterConfig } from '../config/schema';
  */
 declare const __HARBORMASTER_CONFIG__: string | undefined;
 
-let cached: HarbormasterConfig | undefined;
+let cached: RuntimeConfig | undefined;
 
-export function bundledConfig(): HarbormasterConfig {
+export function bundledConfig(): RuntimeConfig {
   if (cached) return cached;
   const raw =
     typeof __HARBORMASTER_CONFIG__ !== 'undefined' ? __HARBORMASTER_CONFIG__ : process.env.HARBORMASTER_CONFIG_JSON;
   if (!raw) {
     throw new Error('no Harbormaster config in this bundle: expected __HARBORMASTER_CONFIG__ or HARBORMASTER_CONFIG_JSON');
   }
-  cached = JSON.parse(raw) as HarbormasterConfig;
+  cached = JSON.parse(raw) as RuntimeConfig;
   return cached;
 }
 
