@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -6,7 +5,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { AuditStore } from '../../shared/audit/store';
+import { AuditRecorder } from '../../shared/audit/store';
 import { copyImage, type CopyOptions, type CopyResult } from '../../shared/oci/copy';
 import { ecrCredentialProvider } from '../../shared/oci/credentials';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
@@ -22,6 +21,7 @@ import {
 import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { ENV } from '../../shared/runtime/env-names';
 import { requiredEnv } from '../../shared/runtime/env';
+import { processSqsBatch } from '../../shared/runtime/sqs-batch';
 
 /**
  * Replicator (G1): one SQS message = one scanned image to copy to one gated rule's destinations.
@@ -35,7 +35,6 @@ import { requiredEnv } from '../../shared/runtime/env';
 const ABORT_MARGIN_MS = 30_000;
 
 const logger = new Logger();
-const processor = new BatchProcessor(EventType.SQS);
 
 /** Clients created once per container. ECR clients are made per region by the token provider (source and destinations). */
 const clients = {
@@ -53,7 +52,7 @@ interface Runtime {
 function init(copy: (options: CopyOptions) => Promise<CopyResult>): Runtime {
   const config = bundledConfig();
   const topicArn = requiredEnv(ENV.FINDINGS_TOPIC);
-  const audit = new AuditStore(clients.dynamodb, {
+  const audit = new AuditRecorder(clients.dynamodb, {
     tableName: requiredEnv(ENV.AUDIT_TABLE),
     retentionDays: config.audit.retentionDays,
   });
@@ -145,13 +144,8 @@ export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        context,
-        // One image at a time keeps memory bounded by the engine's chunk size x concurrency.
-        processInParallel: false,
-        // Report every failure as an item failure, even when the whole batch failed.
-        throwOnFullBatchFailure: false,
-      });
+      // One image at a time keeps memory bounded by the engine's chunk size x concurrency.
+      return await processSqsBatch(event, recordHandler, context, { sequential: true });
     } finally {
       runtime?.metrics.publishStoredMetrics();
     }

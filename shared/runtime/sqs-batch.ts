@@ -27,10 +27,19 @@ export class SqsBatchEventError extends Error {
   }
 }
 
+export interface SqsBatchOptions {
+  /**
+   * Handle one record after another instead of concurrently (the replicator: memory stays bounded by one copy).
+   * @default false
+   */
+  readonly sequential?: boolean;
+}
+
 export async function processSqsBatch(
   event: SQSEvent,
   handle: SqsRecordHandler,
   context?: Context,
+  options: SqsBatchOptions = {},
 ): Promise<SQSBatchResponse> {
   const records: unknown = (event as Partial<SQSEvent> | undefined)?.Records;
   if (!Array.isArray(records)) {
@@ -38,9 +47,16 @@ export async function processSqsBatch(
       'expected an SQS event with a Records array (check the event source mapping)',
     );
   }
-  const outcomes = await Promise.allSettled(
-    (records as SQSRecord[]).map(async (record) => handle(record, context)),
-  );
+  const outcomes: PromiseSettledResult<unknown>[] = [];
+  if (options.sequential) {
+    for (const record of records as SQSRecord[]) {
+      outcomes.push(...(await Promise.allSettled([handle(record, context)])));
+    }
+  } else {
+    outcomes.push(
+      ...(await Promise.allSettled((records as SQSRecord[]).map(async (record) => handle(record, context)))),
+    );
+  }
   const batchItemFailures: SQSBatchItemFailure[] = [];
   outcomes.forEach((outcome, i) => {
     if (outcome.status === 'rejected') batchItemFailures.push({ itemIdentifier: records[i].messageId });

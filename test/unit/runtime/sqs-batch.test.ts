@@ -131,3 +131,31 @@ describe('processSqsBatch with the event record handler', () => {
     expect(metrics.sort()).toEqual(['EventsFailed', 'EventsProcessed']);
   });
 });
+
+describe('processSqsBatch with sequential: true (the replicator)', () => {
+  it('starts a record only after the previous one settled, and still reports each failure', async () => {
+    // Prepare: record m-2 fails; track overlap between handlers.
+    let running = 0;
+    let maxRunning = 0;
+    const order: string[] = [];
+    const handle = async (record: SQSRecord) => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      order.push(`start ${record.messageId}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push(`end ${record.messageId}`);
+      running -= 1;
+      if (record.messageId === 'm-2') throw new Error('copy failed');
+    };
+
+    // Act
+    const response = await processSqsBatch(records('m-1', 'm-2', 'm-3'), handle, CONTEXT, {
+      sequential: true,
+    });
+
+    // Assess
+    expect(maxRunning).toBe(1);
+    expect(order).toEqual(['start m-1', 'end m-1', 'start m-2', 'end m-2', 'start m-3', 'end m-3']);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
+  });
+});
