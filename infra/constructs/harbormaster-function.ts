@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import type { HarbormasterConfig } from '../../shared/config/schema';
 import { configDefine } from '../../shared/runtime/runtime-config';
 
-export interface HarbormasterFunctionProps
-  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'handler'> {
+export interface HarbormasterFunctionProps extends Omit<
+  NodejsFunctionProps,
+  'entry' | 'runtime' | 'architecture' | 'bundling' | 'handler'
+> {
   /** Folder name under functions/, e.g. "image-events"; the entry is functions/<name>/index.ts. */
   readonly functionDir: string;
   /** The validated config; the part functions read (runtimeConfig) is compiled into the bundle, never an environment variable. */

@@ -144,7 +144,11 @@ export class AutomationStack extends Stack {
       });
     }
     if (this.replicator) {
-      functions.push({ name: 'replicator', function: this.replicator.function, serviceName: this.replicator.serviceName });
+      functions.push({
+        name: 'replicator',
+        function: this.replicator.function,
+        serviceName: this.replicator.serviceName,
+      });
     }
     return functions;
   }

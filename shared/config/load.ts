@@ -22,7 +22,8 @@ function toProblem(issue: core.$ZodIssue): ConfigProblem {
     return { path: issue.path as (string | number)[], message: `unknown field(s) ${issue.keys.join(', ')}` };
   }
   let message = issue.message.replace(/^Invalid input: /, '');
-  if (issue.code === 'invalid_type' && input === undefined) message = `${message.replace(/, received.*$/, '')}, but it is missing`;
+  if (issue.code === 'invalid_type' && input === undefined)
+    message = `${message.replace(/, received.*$/, '')}, but it is missing`;
   else if (!/received|got /.test(message)) message = `${message}, got ${describe(input)}`;
   return { path: issue.path as (string | number)[], message };
 }
@@ -54,9 +55,13 @@ export function loadConfig(path: string = DEFAULT_CONFIG_PATH): HarbormasterConf
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError(path, [{ path: [], message: `expected a readable config file, got ${(cause as Error).message}` }], {
-      cause,
-    });
+    throw new ConfigError(
+      path,
+      [{ path: [], message: `expected a readable config file, got ${(cause as Error).message}` }],
+      {
+        cause,
+      },
+    );
   }
   return parseConfigText(text, path);
 }

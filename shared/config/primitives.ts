@@ -13,11 +13,14 @@ export const nonEmptyString = z.string({ error: 'expected a non-empty string' })
 });
 
 /** ECR's repository name rule: 2-256 chars, lowercase components of [a-z0-9] joined by '.', '_', '-' or '/'. */
-export const REPOSITORY_NAME_PATTERN = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
-export const repositoryName = z.string({ error: 'expected a repository name' }).regex(REPOSITORY_NAME_PATTERN, {
-  error:
-    'expected an ECR repository name (2-256 characters, lowercase [a-z0-9] components separated by ".", "_", "-" or "/")',
-});
+export const REPOSITORY_NAME_PATTERN =
+  /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+export const repositoryName = z
+  .string({ error: 'expected a repository name' })
+  .regex(REPOSITORY_NAME_PATTERN, {
+    error:
+      'expected an ECR repository name (2-256 characters, lowercase [a-z0-9] components separated by ".", "_", "-" or "/")',
+  });
 
 export const accountId = z
   .string({ error: 'expected a 12-digit AWS account id as a string' })
@@ -38,11 +41,9 @@ export const principal = z
  * An ECR tag wildcard pattern (as in lifecycle tagPatternList and mutability exclusion filters):
  * letters, digits, '.', '_', '-' and '*', 1-128 characters.
  */
-export const tagPattern = z
-  .string({ error: 'expected a tag pattern' })
-  .regex(/^[A-Za-z0-9._*-]{1,128}$/, {
-    error: 'expected a tag pattern of 1-128 characters from [A-Za-z0-9._-] and "*"',
-  });
+export const tagPattern = z.string({ error: 'expected a tag pattern' }).regex(/^[A-Za-z0-9._*-]{1,128}$/, {
+  error: 'expected a tag pattern of 1-128 characters from [A-Za-z0-9._-] and "*"',
+});
 
 /** A literal image tag (what PutImage accepts). */
 export const imageTag = z

@@ -85,7 +85,9 @@ export const accessSchema = z.strictObject({
 
 export const allowlistEntrySchema = z.strictObject({
   /** A CVE or vulnerability id, e.g. CVE-2024-3094 or GHSA-xxxx. */
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$/, { error: 'expected a vulnerability id such as CVE-2024-3094' }),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$/, {
+    error: 'expected a vulnerability id such as CVE-2024-3094',
+  }),
   reason: nonEmptyString,
   /** The entry stops applying after this day (UTC). */
   expires: isoDate,
@@ -99,13 +101,18 @@ export const autoTagRuleSchema = z.discriminatedUnion(
       type: z.literal('semver'),
       latest: z.boolean().default(false),
       /** Optional prefix such as "v" that pushed tags carry and derived tags keep. */
-      prefix: z.string().regex(/^[A-Za-z]*$/).default(''),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z]*$/)
+        .default(''),
     }),
     /** A push whose tag matches `match` also gets `tag`, where {tag}, {match} (the * part) and {digest12} expand. */
     z.strictObject({
       type: z.literal('pattern'),
       match: tagPattern,
-      tag: z.string().regex(/^[A-Za-z0-9._{}-]{1,128}$/, { error: 'expected a tag template such as sha-{match}' }),
+      tag: z
+        .string()
+        .regex(/^[A-Za-z0-9._{}-]{1,128}$/, { error: 'expected a tag template such as sha-{match}' }),
     }),
   ],
   { error: 'expected an auto-tag rule with type semver or pattern' },
@@ -154,7 +161,9 @@ export const creationTemplateSchema = z.strictObject({
     error: 'expected ROOT or a repository name prefix',
   }),
   appliedFor: z
-    .array(z.enum(['REPLICATION', 'PULL_THROUGH_CACHE'], { error: 'expected REPLICATION or PULL_THROUGH_CACHE' }))
+    .array(
+      z.enum(['REPLICATION', 'PULL_THROUGH_CACHE'], { error: 'expected REPLICATION or PULL_THROUGH_CACHE' }),
+    )
     .min(1),
   description: z.string().max(256).optional(),
   ...repositorySettingsShape,
@@ -173,7 +182,11 @@ export const scanningSchema = z.strictObject({
         }),
         /** Repository name filters; "*" is a wildcard. */
         filters: z
-          .array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter such as payments/*' }))
+          .array(
+            z
+              .string()
+              .regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter such as payments/*' }),
+          )
           .min(1)
           .max(100, { error: 'expected at most 100 filters per scanning rule' }),
       }),
@@ -185,7 +198,7 @@ export const scanningSchema = z.strictObject({
 export const PULL_THROUGH_UPSTREAMS = {
   'ecr-public': { url: 'public.ecr.aws', needsCredentials: false },
   quay: { url: 'quay.io', needsCredentials: false },
-  'k8s': { url: 'registry.k8s.io', needsCredentials: false },
+  k8s: { url: 'registry.k8s.io', needsCredentials: false },
   'docker-hub': { url: 'registry-1.docker.io', needsCredentials: true },
   ghcr: { url: 'ghcr.io', needsCredentials: true },
   gitlab: { url: 'registry.gitlab.com', needsCredentials: true },
@@ -194,7 +207,11 @@ export type PullThroughUpstream = keyof typeof PULL_THROUGH_UPSTREAMS;
 
 export const pullThroughCacheRuleSchema = z.strictObject({
   /** Repository prefix in this registry, e.g. docker-hub. */
-  prefix: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: 'expected a lowercase repository prefix' }).min(2).max(30),
+  prefix: z
+    .string()
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { error: 'expected a lowercase repository prefix' })
+    .min(2)
+    .max(30),
   upstream: z.enum(Object.keys(PULL_THROUGH_UPSTREAMS) as [PullThroughUpstream, ...PullThroughUpstream[]], {
     error: `expected one of ${Object.keys(PULL_THROUGH_UPSTREAMS).join(', ')}`,
   }),
@@ -239,7 +256,9 @@ export const auditSchema = z.strictObject({
 /** Path components each ending in "/", e.g. dr/ or my-org/team/; '' keeps the source name. */
 const destinationRepositoryPrefix = z
   .string()
-  .regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/, { error: 'expected a repository prefix ending in "/", such as dr/ (or "")' })
+  .regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/, {
+    error: 'expected a repository prefix ending in "/", such as dr/ (or "")',
+  })
   .default('');
 
 export const replicationDestinationSchema = z.discriminatedUnion(
@@ -255,7 +274,9 @@ export const replicationDestinationSchema = z.discriminatedUnion(
     z.strictObject({
       type: z.literal('registry'),
       /** Registry host, e.g. ghcr.io or harbor.example.com:8443. */
-      host: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: 'expected a registry host such as ghcr.io' }),
+      host: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: 'expected a registry host such as ghcr.io' }),
       /** Namespace prepended to the source repository name, e.g. my-org/. */
       repositoryPrefix: destinationRepositoryPrefix,
       /** Secrets Manager secret with {"username","password"}; anonymous when omitted. */
@@ -266,10 +287,16 @@ export const replicationDestinationSchema = z.discriminatedUnion(
 );
 
 export const gatedReplicationRuleSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a lowercase rule name of letters, digits and -' }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a lowercase rule name of letters, digits and -' }),
   /** Managed repository names; "*" wildcards allowed. */
   repositories: z
-    .array(z.string().regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository name or glob such as payments/*' }))
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository name or glob such as payments/*' }),
+    )
     .min(1),
   tagPatterns: z.array(tagPattern).min(1),
   /** Only images whose verdict tolerates this severity replicate. */
@@ -285,7 +312,10 @@ export const operationsSchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** Where the stacks deploy. The account is optional: omit it for environment-agnostic synth. */
   env: z.strictObject({ region: awsRegion, account: accountId.optional() }),
-  teams: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lowercase team key' }), teamSchema),
+  teams: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lowercase team key' }),
+    teamSchema,
+  ),
   repositories: z.array(repositorySchema).min(1, { error: 'expected at least one repository' }),
   scanning: scanningSchema.optional(),
   pullThroughCache: z.array(pullThroughCacheRuleSchema).default([]),

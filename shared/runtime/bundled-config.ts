@@ -12,9 +12,13 @@ let cached: RuntimeConfig | undefined;
 export function bundledConfig(): RuntimeConfig {
   if (cached) return cached;
   const raw =
-    typeof __HARBORMASTER_CONFIG__ !== 'undefined' ? __HARBORMASTER_CONFIG__ : process.env.HARBORMASTER_CONFIG_JSON;
+    typeof __HARBORMASTER_CONFIG__ !== 'undefined'
+      ? __HARBORMASTER_CONFIG__
+      : process.env.HARBORMASTER_CONFIG_JSON;
   if (!raw) {
-    throw new Error('no Harbormaster config in this bundle: expected __HARBORMASTER_CONFIG__ or HARBORMASTER_CONFIG_JSON');
+    throw new Error(
+      'no Harbormaster config in this bundle: expected __HARBORMASTER_CONFIG__ or HARBORMASTER_CONFIG_JSON',
+    );
   }
   cached = JSON.parse(raw) as RuntimeConfig;
   return cached;

@@ -19,7 +19,9 @@ describe('the whole app, as cdk synth builds it from the example config', () => 
     const { automation, stacks } = synth(EXAMPLE);
 
     // Assess: the scan function fails fast without REPLICATION_QUEUE_URL, so the wiring must be there.
-    const queueId = stacks.automation.getLogicalId(stacks.automation.replicator!.queue.node.defaultChild as never);
+    const queueId = stacks.automation.getLogicalId(
+      stacks.automation.replicator!.queue.node.defaultChild as never,
+    );
     automation.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Harbormaster: scan results'),
       Environment: { Variables: Match.objectLike({ REPLICATION_QUEUE_URL: { Ref: queueId } }) },
@@ -35,7 +37,9 @@ describe('the whole app, as cdk synth builds it from the example config', () => 
     expect(dlqs).toContain(stacks.automation.replicator!.deadLetterQueue);
     const alarms = automation.findResources('AWS::CloudWatch::Alarm');
     const dlqAlarms = Object.values(alarms).filter(
-      (a) => (a as { Properties: { MetricName?: string } }).Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+      (a) =>
+        (a as { Properties: { MetricName?: string } }).Properties.MetricName ===
+        'ApproximateNumberOfMessagesVisible',
     );
     expect(dlqAlarms).toHaveLength(dlqs.length);
     const errorAlarms = Object.values(alarms).filter(

@@ -182,11 +182,9 @@ describe('harbormaster gate', () => {
   it('does not honour an expired allowlist entry', async () => {
     // Prepare
     ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1 }).resolves(status('COMPLETE', { CRITICAL: 1 }));
-    ecr
-      .on(DescribeImageScanFindingsCommand, { maxResults: 1000 })
-      .resolves({
-        imageScanFindings: { findings: [basicFinding('CVE-2020-0001', 'CRITICAL', 'glibc', '2.31')] },
-      });
+    ecr.on(DescribeImageScanFindingsCommand, { maxResults: 1000 }).resolves({
+      imageScanFindings: { findings: [basicFinding('CVE-2020-0001', 'CRITICAL', 'glibc', '2.31')] },
+    });
 
     // Act
     const code = await gate();

@@ -6,8 +6,8 @@ import { rawEvent } from '../automation/support';
 import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './support';
 
 setFunctionEnv('image-events');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../../functions/image-events') as typeof import('../../../functions/image-events');
 
 const ecr = mockClient(ECRClient);
@@ -22,13 +22,9 @@ describe('image-events handler', () => {
     logs = captureLogs();
     ddb.on(PutItemCommand).resolves({});
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
-    ecr
-      .on(BatchGetImageCommand)
-      .resolves({
-        images: [
-          { imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
-        ],
-      });
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+    });
     ecr.on(PutImageCommand).resolves({});
   });
 

@@ -14,8 +14,8 @@ import { rawEvent } from '../automation/support';
 import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './support';
 
 setFunctionEnv('scan-events');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../../functions/scan-events') as typeof import('../../../functions/scan-events');
 
 const ecr = mockClient(ECRClient);
@@ -43,13 +43,9 @@ describe('scan-events handler', () => {
         ],
       },
     });
-    ecr
-      .on(BatchGetImageCommand)
-      .resolves({
-        images: [
-          { imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' },
-        ],
-      });
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [{ imageManifest: '{}', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+    });
     ecr.on(PutImageCommand).resolves({});
     ecr.on(BatchDeleteImageCommand).resolves({ failures: [] });
     sns.on(PublishCommand).resolves({ MessageId: 'm' });

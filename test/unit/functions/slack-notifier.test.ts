@@ -7,8 +7,8 @@ import { failingAlert } from '../notify/alert-fixture';
 import { captureLogs, setFunctionEnv } from './support';
 
 setFunctionEnv('slack-notifier');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { handler } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../../functions/slack-notifier') as typeof import('../../../functions/slack-notifier');
 
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/SECRETTOKEN';

@@ -50,7 +50,9 @@ describe('replicationTargets', () => {
     const targets = replicationTargets(config, 'payments/api', [longTag, 'v1.4.2'], pass());
 
     // Assess
-    expect(targets).toEqual([{ rule: 'payments-releases-dr', destinations: rule.destinations, tags: ['v1.4.2'] }]);
+    expect(targets).toEqual([
+      { rule: 'payments-releases-dr', destinations: rule.destinations, tags: ['v1.4.2'] },
+    ]);
     expect(replicationTargets(config, 'payments/api', [longTag], pass())).toEqual([]);
   });
 });
