@@ -1,19 +1,15 @@
-import {
-  DescribeImageScanFindingsCommand,
-  type DescribeImageScanFindingsResponse,
-  type ECRClient,
-} from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { severityThreshold, type SeverityThreshold } from '../../config/primitives';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
 import type { ScanPolicy } from '../../config/schema';
 import type { Finding, SeverityCounts, Verdict } from '../../domain/types';
-import { severityCounts } from '../../events/fields';
 import { findRepository } from '../../policy/managed';
 import { formatCounts } from '../../policy/severity';
 import { decideVerdict } from '../../policy/verdict';
 import { describeFindings } from '../../registry/ecr-images';
+import { readScanState, ScanReadError, type ScanState } from '../../registry/image-scan';
 import {
   addAwsOptions,
   awsError,
@@ -38,10 +34,6 @@ interface GateOptions {
   profile?: string;
 }
 
-/** Scan statuses after which the findings are final (basic: COMPLETE; enhanced: ACTIVE once scanned). */
-const DONE = new Set(['COMPLETE', 'ACTIVE']);
-/** Statuses that mean "not yet": keep polling. */
-const WAITING = new Set(['IN_PROGRESS', 'PENDING']);
 /** Findings fetched to decide and to show; DescribeImageScanFindings returns up to 1000 per call. */
 const MAX_FINDINGS = 1000;
 
@@ -97,7 +89,7 @@ export function gatePolicy(
 }
 
 /**
- * Polls DescribeImageScanFindings until the scan is final. A scan not found yet (just pushed) and
+ * Polls the scan (readScanState) until it is final. A scan not found yet (just pushed) and
  * IN_PROGRESS/PENDING keep polling; FAILED, UNSUPPORTED_IMAGE and other final non-results are errors.
  */
 async function waitForScan(
@@ -105,33 +97,25 @@ async function waitForScan(
   deps: CliDeps,
   image: { repository: string; digest: string; label: string },
   timing: { timeoutMs: number; pollMs: number },
-): Promise<DescribeImageScanFindingsResponse> {
+): Promise<{ status: string; counts: SeverityCounts }> {
   const deadline = deps.now().getTime() + timing.timeoutMs;
   let reported = '';
   for (;;) {
-    let status: string;
-    let response: DescribeImageScanFindingsResponse | undefined;
+    let scan: ScanState;
     try {
-      response = await ecr.send(
-        new DescribeImageScanFindingsCommand({
-          repositoryName: image.repository,
-          imageId: { imageDigest: image.digest },
-          maxResults: 1,
-        }),
-      );
-      status = response.imageScanStatus?.status ?? 'PENDING';
+      scan = await readScanState(ecr, image);
     } catch (error) {
-      if ((error as Error).name !== 'ScanNotFoundException')
-        throw awsError(`DescribeImageScanFindings for ${image.label}`, error);
-      status = 'NOT STARTED';
+      // Counts of an unexpected shape carry no AWS error: say so as it is.
+      if (error instanceof ScanReadError && !error.cause) throw new CliError(error.message);
+      throw awsError(`DescribeImageScanFindings for ${image.label}`, (error as Error).cause ?? error);
     }
-    if (response && DONE.has(status)) return response;
-    if (!WAITING.has(status) && status !== 'NOT STARTED') {
-      const description = response?.imageScanStatus?.description;
+    if (scan.state === 'final') return scan;
+    if (scan.state === 'failed') {
       throw new CliError(
-        `the scan of ${image.label} ended with status ${status}${description ? `: ${description}` : ''}`,
+        `the scan of ${image.label} ended with status ${scan.status}${scan.description ? `: ${scan.description}` : ''}`,
       );
     }
+    const status = scan.state === 'pending' ? scan.status : 'NOT STARTED';
     if (status !== reported) {
       deps.err(`waiting for the scan of ${image.label} (${status})...\n`);
       reported = status;
@@ -165,14 +149,7 @@ export async function gateImage(
   const label = formatImageRef(input);
   const { digest } = await resolveImageDigest(ecr, input);
   const scan = await waitForScan(ecr, deps, { repository: input.repository, digest, label }, input);
-
-  const parsedCounts = severityCounts.safeParse(scan.imageScanFindings?.findingSeverityCounts);
-  if (!parsedCounts.success) {
-    throw new CliError(
-      `unexpected severity counts for ${label}: ${parsedCounts.error.issues[0]?.message ?? 'invalid'}`,
-    );
-  }
-  const counts = parsedCounts.data.counts;
+  const { counts } = scan;
   const anyFinding = Object.values(counts).some((n) => n > 0);
   let findings: Finding[] = [];
   let complete = true;
@@ -194,7 +171,7 @@ export async function gateImage(
   return {
     image: label,
     digest,
-    scanStatus: scan.imageScanStatus?.status ?? '',
+    scanStatus: scan.status,
     maxSeverity: input.policy.maxSeverity,
     counts,
     verdict,
