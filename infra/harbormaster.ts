@@ -28,7 +28,7 @@ export function buildHarbormaster(app: App, config: HarbormasterConfig): Harborm
   });
   // Gated replication copies into repositories that must already exist with the source's settings.
   // Deploy them before the automation that copies into them.
-  for (const replicas of replicaStacksFor(app, config)) automation.addDependency(replicas);
+  for (const replicas of replicaStacksFor(app, config)) automation.addStackDependency(replicas);
   // Rules run at every synth; acknowledgements sit next to the resources they excuse.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { registry, automation };

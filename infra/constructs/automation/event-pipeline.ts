@@ -8,6 +8,7 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../../shared/config/schema';
 import { AutomationFunction } from './automation-function';
+import { DeadLetterQueue } from '../dead-letter-queue';
 
 /** Lambda's guidance: a queue's visibility timeout of at least six times the function timeout (plus the batching window). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -82,15 +83,8 @@ export class EventPipeline extends Construct {
     const timeout = props.timeout ?? Duration.seconds(30);
     const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(0);
 
-    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This is the dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
+    const deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      holds: `${props.description}: events the function failed to process, and events EventBridge could not deliver`,
     });
     const queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,

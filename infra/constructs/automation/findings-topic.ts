@@ -1,10 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionFilter, Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeadLetterQueue } from '../dead-letter-queue';
 
 /** The message attribute the scan function sets on every alert; email subscriptions filter on it. */
 export const TEAM_MESSAGE_ATTRIBUTE = 'team';
@@ -45,20 +45,8 @@ export class FindingsTopic extends Construct {
       masterKey: this.masterKey,
       enforceSSL: true,
     });
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is a dead-letter queue: the redrive target of every subscription of the findings topic.',
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      holds: 'findings alerts the email subscriptions could not deliver',
     });
     // One subscription per address; an address listed by several teams receives each of their alerts once.
     for (const [email, teams] of teamsByEmail(props.teams)) {

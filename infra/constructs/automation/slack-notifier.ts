@@ -5,11 +5,12 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../../shared/config/schema';
 import { ENV } from '../../../shared/runtime/env-names';
 import { AutomationFunction } from './automation-function';
+import { DeadLetterQueue } from '../dead-letter-queue';
 
 export interface SlackNotifierProps {
   /** The findings topic whose alerts are posted to Slack. */
@@ -51,20 +52,9 @@ export class SlackNotifier extends Construct {
   constructor(scope: Construct, id: string, props: SlackNotifierProps) {
     super(scope, id);
     this.webhookSecret = Secret.fromSecretNameV2(this, 'WebhookSecret', props.webhookSecretName);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is a dead-letter queue: the redrive target of the Slack subscription and the on-failure destination of the notifier function.',
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection.',
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      holds:
+        'findings alerts the Slack notifier could not post (subscription redrive and the on-failure destination of the function)',
     });
     const handler = new AutomationFunction(this, 'Function', {
       functionDir: 'slack-notifier',

@@ -15,6 +15,7 @@ import {
   registryCredentialSecrets,
   replicatedSourceRepositories,
 } from '../../../shared/replication/rule-targets';
+import { DeadLetterQueue } from '../dead-letter-queue';
 
 /** Reads a source image: manifest, blob existence and blob download (ECR's pull actions). */
 export const SOURCE_ECR_ACTIONS = [
@@ -107,19 +108,8 @@ export class GatedReplicator extends Construct {
       );
     }
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the replication queue.',
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This is a dead-letter queue, the end of the redrive chain; messages stay 14 days for inspection and redrive.',
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      holds: 'replication requests that failed every attempt',
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,

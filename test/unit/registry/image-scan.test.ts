@@ -38,7 +38,7 @@ describe('readScanState', () => {
     // Prepare
     ecr.on(DescribeImageScanFindingsCommand).resolves({
       imageScanStatus: { status: 'ACTIVE' },
-      imageScanFindings: { findingSeverityCounts: { UNTRIAGED: 3 } },
+      imageScanFindings: { findingSeverityCounts: { UNTRIAGED: 3 } as never },
     });
 
     // Act
