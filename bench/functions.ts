@@ -435,7 +435,10 @@ async function main(): Promise<void> {
   console.log(`\nwritten: ${path.relative(ROOT, path.join(OUT, 'functions.json'))}`);
   if (!report.ok) {
     const broken = [
-      ...bundles.filter((b) => !b.ok).map((b) => `${b.name} bundle/init`),
+      ...bundles.flatMap((b) => [
+        ...(b.sizeRatio > SIZE_BUDGET ? [`${b.name} size ${b.sizeRatio.toFixed(3)}x > ${SIZE_BUDGET}x`] : []),
+        ...(b.initRatio > INIT_BUDGET ? [`${b.name} init ${b.initRatio.toFixed(3)}x > ${INIT_BUDGET}x`] : []),
+      ]),
       ...calls.filter((c) => !c.ok).map((c) => c.name),
     ];
     console.error(`budget broken: ${broken.join('; ')}`);

@@ -1,0 +1,73 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AuditRecorder } from '../audit/store';
+import type { NormalizedEvent } from '../domain/types';
+import type { DetailParsers } from '../events/dispatch';
+import { createMetrics, recordMetric } from '../observability/metrics';
+import { bundledConfig } from '../runtime/bundled-config';
+import { requiredEnv } from '../runtime/env';
+import { ENV } from '../runtime/env-names';
+import type { RuntimeConfig } from '../runtime/runtime-config';
+import { processSqsBatch } from '../runtime/sqs-batch';
+import { automationLog, type AutomationLog, type CountMetric, type EventOutcome } from './execute-plan';
+import { sqsEventRecordHandler } from './sqs-record-handler';
+
+/** What every event function's work needs, built once per container. */
+export interface EventFunctionBase {
+  readonly config: RuntimeConfig;
+  readonly audit: AuditRecorder;
+  readonly log: AutomationLog;
+  readonly metric: CountMetric;
+  readonly now: () => Date;
+}
+
+/**
+ * The Lambda handler of an event queue (image events, scan events): on the first invocation it reads
+ * the compiled-in config and the environment (a missing setting fails with its name), then each SQS
+ * record is parsed, routed and processed, failures become batch item failures (one log line each, then
+ * the dead-letter queue), and metrics are flushed after every batch.
+ */
+export function eventQueueHandler<E extends NormalizedEvent>(options: {
+  /** The detail parsers this function ships (IMAGE_EVENTS or SCAN_EVENTS). */
+  readonly events: DetailParsers;
+  readonly accepts: (event: NormalizedEvent) => event is E;
+  /** The function's module-scope DynamoDB client (for the audit trail). */
+  readonly dynamodb: DynamoDBClient;
+  /** Builds the per-event work from the common parts; called once, on the first invocation. */
+  readonly init: (base: EventFunctionBase) => (event: E) => Promise<EventOutcome>;
+}): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const log = automationLog(new Logger());
+  let runtime: { flush: () => void; handle: ReturnType<typeof sqsEventRecordHandler> } | undefined;
+
+  const start = () => {
+    const config = bundledConfig();
+    const metrics = createMetrics();
+    const metric: CountMetric = (name, value) => recordMetric(metrics, name, value);
+    const audit = new AuditRecorder(options.dynamodb, {
+      tableName: requiredEnv(ENV.AUDIT_TABLE),
+      retentionDays: config.audit.retentionDays,
+    });
+    const process = options.init({ config, audit, log, metric, now: () => new Date() });
+    return {
+      flush: () => metrics.publishStoredMetrics(),
+      handle: sqsEventRecordHandler({
+        events: options.events,
+        accepts: options.accepts,
+        process,
+        log,
+        metric,
+      }),
+    };
+  };
+
+  return async (event, context) => {
+    runtime ??= start();
+    try {
+      // Every failed record is reported as an item failure, even when all of them failed.
+      return await processSqsBatch(event, runtime.handle, context);
+    } finally {
+      runtime.flush();
+    }
+  };
+}
