@@ -5,12 +5,12 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { AuditRecorder } from '../../shared/audit/store';
+import { AuditWriter } from '../../shared/audit/writer';
 import { copyImage, type CopyOptions, type CopyResult } from '../../shared/oci/copy';
 import { ecrCredentialProvider } from '../../shared/oci/credentials';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
 import { publishReplicationFailureAlert } from '../../shared/replication/failure-alert';
-import { parseReplicationMessage } from '../../shared/replication/message';
+import { parseReplicationMessage } from '../../shared/replication/message-parser';
 import { secretCredentialsReader } from '../../shared/replication/registry-credentials';
 import {
   replicate,
@@ -52,7 +52,7 @@ interface Runtime {
 function init(copy: (options: CopyOptions) => Promise<CopyResult>): Runtime {
   const config = bundledConfig();
   const topicArn = requiredEnv(ENV.FINDINGS_TOPIC);
-  const audit = new AuditRecorder(clients.dynamodb, {
+  const audit = new AuditWriter(clients.dynamodb, {
     tableName: requiredEnv(ENV.AUDIT_TABLE),
     retentionDays: config.audit.retentionDays,
   });

@@ -17,7 +17,7 @@ import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-e
 import type { ScanEvent } from '../../../shared/domain/types';
 import { ALERT_ATTRIBUTE, type FindingsAlert } from '../../../shared/notify/alert';
 import { findingSetHash } from '../../../shared/policy';
-import { parseReplicationMessage } from '../../../shared/replication/message';
+import { parseReplicationMessage } from '../../../shared/replication/message-parser';
 import { NOW, conditionalCheckFailed, normalized, notifiedItem, recordingLog, testConfig } from './support';
 
 const ecr = mockClient(ECRClient);

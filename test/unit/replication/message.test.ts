@@ -1,9 +1,9 @@
 import {
   buildReplicationMessage,
-  parseReplicationMessage,
   ReplicationMessageError,
   serializeReplicationMessage,
 } from '../../../shared/replication/message';
+import { parseReplicationMessage } from '../../../shared/replication/message-parser';
 import { accountId, awsRegion, REPOSITORY_NAME_PATTERN } from '../../../shared/config/primitives';
 import { replicationDestinationSchema } from '../../../shared/config/schema';
 
@@ -48,15 +48,47 @@ describe('replication message', () => {
     );
   });
 
-  it('rejects a message without destinations at the sender', () => {
-    expect(() => buildReplicationMessage({ ...valid, destinations: [] })).toThrow(
-      /destinations: expected at least one destination/,
-    );
+  it('rejects a message without destinations', () => {
+    const body = JSON.stringify({ ...valid, version: 1, destinations: [] });
+
+    expect(() => parseReplicationMessage(body)).toThrow(/destinations: expected at least one destination/);
+  });
+
+  it('builds from the config destination types exactly what the replicator parses', () => {
+    // Prepare: both destination kinds, with and without the optional fields (as the validated config holds them)
+    const input = {
+      ...valid,
+      tags: ['v1.4.2', 'v1.4'],
+      destinations: [
+        { type: 'ecr' as const, region: 'us-east-1' },
+        { type: 'ecr' as const, region: 'us-west-2', account: '444455556666', repositoryPrefix: 'dr/' },
+        {
+          type: 'registry' as const,
+          host: 'ghcr.io',
+          repositoryPrefix: 'org/',
+          credentialsSecret: 'hm/ghcr',
+        },
+        { type: 'registry' as const, host: 'harbor.example.com:8443' },
+      ],
+    };
+
+    // Act
+    const built = buildReplicationMessage(input);
+    const parsed = parseReplicationMessage(serializeReplicationMessage(built));
+
+    // Assess
+    expect(parsed).toEqual(built);
+    expect(built.destinations.map((d) => d.repositoryPrefix)).toEqual(['', 'dr/', 'org/', '']);
   });
 });
 
+/** The body the scan path would send for `fields`, parsed as the replicator parses it. */
+function parseWith(fields: Record<string, unknown>) {
+  return parseReplicationMessage(JSON.stringify({ ...valid, version: 1, ...fields }));
+}
+
 describe('replication message stays in step with the config schema', () => {
-  // The message is parsed with zod/mini (small replicator bundle); these cases pin it to the config's full-zod schemas.
+  // The replicator's hand-written parser; these cases pin it to the config's zod schemas.
   const destinations: unknown[] = [
     { type: 'ecr', region: 'us-east-1' },
     { type: 'ecr', region: 'us-gov-west-1', account: '444455556666', repositoryPrefix: 'dr/team/' },
@@ -86,7 +118,7 @@ describe('replication message stays in step with the config schema', () => {
       // Act
       let parsed: unknown;
       try {
-        parsed = buildReplicationMessage({ ...valid, destinations: [destination as never] }).destinations[0];
+        parsed = parseWith({ destinations: [destination] }).destinations[0];
       } catch {
         parsed = undefined;
       }
@@ -104,7 +136,7 @@ describe('replication message stays in step with the config schema', () => {
     ['repository', 'payments//api', false],
     ['repository', 'team/a_b.c-d', true],
   ])('%s "%s" -> %s, as in the config', (_field, value, expected) => {
-    const build = () => buildReplicationMessage({ ...valid, repository: value });
+    const build = () => parseWith({ repository: value });
 
     expect(REPOSITORY_NAME_PATTERN.test(value)).toBe(expected);
     if (expected) expect(build).not.toThrow();
@@ -112,13 +144,13 @@ describe('replication message stays in step with the config schema', () => {
   });
 
   it('checks the source account and region like the config primitives', () => {
-    expect(() =>
-      buildReplicationMessage({ ...valid, source: { account: '1234', region: 'eu-west-1' } }),
-    ).toThrow(/source\.account: expected a 12-digit AWS account id/);
+    expect(() => parseWith({ source: { account: '1234', region: 'eu-west-1' } })).toThrow(
+      /source\.account: expected a 12-digit AWS account id/,
+    );
     expect(accountId.safeParse('1234').success).toBe(false);
-    expect(() =>
-      buildReplicationMessage({ ...valid, source: { account: '111122223333', region: 'europe' } }),
-    ).toThrow(/source\.region: expected an AWS region/);
+    expect(() => parseWith({ source: { account: '111122223333', region: 'europe' } })).toThrow(
+      /source\.region: expected an AWS region/,
+    );
     expect(awsRegion.safeParse('europe').success).toBe(false);
   });
 });

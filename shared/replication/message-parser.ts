@@ -1,0 +1,153 @@
+import { REPLICATION_MESSAGE_VERSION, ReplicationMessageError, type ReplicationMessage } from './message';
+
+// The replicator's side of the replication queue: its trust boundary. Kept apart from message.ts so the
+// scan-events bundle, which only builds messages from validated inputs, does not ship the validator.
+//
+// Hand-written validation, no schema library: the message is built by the scan-events function and parsed
+// by the replicator, and both bundles have a size and cold-start budget (zod/mini alone cost ~21 KB in
+// scan-events). The destination shape mirrors the config's replicationDestinationSchema and the config
+// primitives; test/unit/replication/message.test.ts keeps the two in step.
+
+/** Parses an SQS body; throws ReplicationMessageError naming the first bad field. */
+export function parseReplicationMessage(body: string): ReplicationMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (cause) {
+    throw new ReplicationMessageError('invalid replication message: expected a JSON body', { cause });
+  }
+  return parseReplicationMessageObject(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation. Every problem is collected (the error names the first and counts the rest), fields in
+// the order below, unknown keys of an object after its fields.
+
+type Path = readonly (string | number)[];
+/** The message for a wrong type or an unknown key where no field-specific one exists (as zod/mini said it). */
+const INVALID = 'Invalid input';
+type Obj = Record<string, unknown>;
+
+interface Issue {
+  readonly path: Path;
+  readonly message: string;
+}
+
+const REPOSITORY_PREFIX = /^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const NON_EMPTY = /^.+$/s;
+const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function parseReplicationMessageObject(value: unknown): ReplicationMessage {
+  const issues: Issue[] = [];
+  const message = readMessage(value, issues);
+  if (issues.length > 0) {
+    const first = issues[0];
+    const where = first.path.length > 0 ? first.path.map(String).join('.') : '(message)';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new ReplicationMessageError(`invalid replication message: ${where}: ${first.message}${more}`);
+  }
+  // No issue: every field was checked above, so the object has the message's shape.
+  return message as unknown as ReplicationMessage;
+}
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads an object with exactly `fields` (in order): each reader gets the field's value and path and returns
+ * the output value, or `undefined` to leave an absent optional field out. Unknown keys are one issue.
+ */
+function strictObject(
+  value: unknown,
+  path: Path,
+  issues: Issue[],
+  fields: Readonly<Record<string, (value: unknown, path: Path) => unknown>>,
+): Obj | undefined {
+  if (!isObject(value)) {
+    issues.push({ path, message: INVALID });
+    return undefined;
+  }
+  const out: Obj = {};
+  for (const [key, read] of Object.entries(fields)) {
+    const result = read(value[key], [...path, key]);
+    if (key in value || result !== undefined) out[key] = result;
+  }
+  const unknown: string[] = [];
+  for (const key in value) if (!Object.prototype.hasOwnProperty.call(fields, key)) unknown.push(key);
+  if (unknown.length > 0) issues.push({ path, message: INVALID });
+  return out;
+}
+
+function readMessage(value: unknown, issues: Issue[]): Obj | undefined {
+  const text =
+    (pattern: RegExp, message: string) =>
+    (v: unknown, path: Path): unknown => {
+      if (typeof v !== 'string' || !pattern.test(v)) issues.push({ path, message });
+      return v;
+    };
+  const optional =
+    (read: (v: unknown, path: Path) => unknown) =>
+    (v: unknown, path: Path): unknown =>
+      v === undefined ? undefined : read(v, path);
+  const region = text(AWS_REGION, 'expected an AWS region such as eu-west-1');
+  const account = text(ACCOUNT_ID, 'expected a 12-digit AWS account id as a string');
+  const prefixText = text(
+    REPOSITORY_PREFIX,
+    'expected a repository prefix ending in "/", such as dr/ (or "")',
+  );
+  const repositoryPrefix = (v: unknown, path: Path): unknown => (v === undefined ? '' : prefixText(v, path));
+  const destinationFields = {
+    ecr: { type: () => 'ecr', region, account: optional(account), repositoryPrefix },
+    registry: {
+      type: () => 'registry',
+      host: text(REGISTRY_HOST, 'expected a registry host such as ghcr.io'),
+      repositoryPrefix,
+      credentialsSecret: optional(text(SECRET_NAME, 'expected a Secrets Manager secret name')),
+    },
+  };
+  const destinationError = 'expected a destination with type ecr or registry';
+  const destination = (v: unknown, path: Path): unknown => {
+    if (!isObject(v)) {
+      issues.push({ path, message: destinationError });
+      return v;
+    }
+    const type = v.type;
+    if (type !== 'ecr' && type !== 'registry') {
+      issues.push({ path: [...path, 'type'], message: destinationError });
+      return v;
+    }
+    return strictObject(v, path, issues, destinationFields[type]);
+  };
+  const array =
+    (read: (v: unknown, path: Path) => unknown, min?: readonly [number, string]) =>
+    (v: unknown, path: Path): unknown => {
+      const items = Array.isArray(v) ? Array.from(v, (item, i) => read(item, [...path, i])) : v;
+      if (!Array.isArray(v)) issues.push({ path, message: INVALID });
+      // The length rule applies to anything with a length (as zod/mini checked it): "" is also "no destination".
+      const length = (v as { length?: unknown } | null | undefined)?.length;
+      if (min && length !== undefined && !((length as number) >= min[0]))
+        issues.push({ path, message: min[1] });
+      return items;
+    };
+  return strictObject(value, [], issues, {
+    version: (v, path) => {
+      if (v !== REPLICATION_MESSAGE_VERSION)
+        issues.push({ path, message: `expected version ${REPLICATION_MESSAGE_VERSION}` });
+      return v;
+    },
+    eventId: text(NON_EMPTY, 'expected the triggering event id'),
+    rule: text(NON_EMPTY, 'expected a rule name'),
+    source: (v, path) => strictObject(v, path, issues, { account, region }),
+    repository: text(REPOSITORY_NAME, 'expected an ECR repository name'),
+    digest: text(DIGEST, 'expected an image digest such as sha256:<64 hex>'),
+    tags: array(text(IMAGE_TAG, 'expected an image tag')),
+    destinations: array(destination, [1, 'expected at least one destination']),
+  });
+}
