@@ -38,6 +38,15 @@ export interface SideEffects {
   replicate?(action: ReplicatePlanAction): Promise<void>;
 }
 
+/** A redelivered event: one log line, nothing else done (the executor and the scan path's early check share it). */
+export function duplicateDelivery(event: NormalizedEvent, deps: Pick<AutomationDeps, 'log'>): EventOutcome {
+  deps.log.info('duplicate delivery: already processed, nothing done', {
+    eventId: event.id,
+    kind: event.kind,
+  });
+  return { status: 'duplicate', eventId: event.id };
+}
+
 /** The tag ECR must keep on a quarantined image: removing an image's last tag deletes the image. */
 export function quarantineKeeperTag(digest: string): string {
   return `quarantined-${digest.replace(/^sha256:/, '').slice(0, 12)}`;
@@ -51,8 +60,6 @@ function followUpsOf(actions: readonly Action[]): AuditFollowUp[] {
         rows.push({ action: action.action, detail: action.detail });
         break;
       case 'tag':
-        rows.push({ action: action.audit, tags: action.tags, detail: { reason: action.reason } });
-        break;
       case 'untag':
         rows.push({ action: action.audit, tags: action.tags, detail: { reason: action.reason } });
         break;
@@ -106,13 +113,7 @@ export async function executePlan(
     detail: { ...first.detail, ...extraDetail },
   };
   const { duplicate } = await deps.audit.record(primary, followUpsOf(actions.slice(1)));
-  if (duplicate) {
-    deps.log.info('duplicate delivery: already processed, nothing done', {
-      eventId: event.id,
-      kind: event.kind,
-    });
-    return { status: 'duplicate', eventId: event.id };
-  }
+  if (duplicate) return duplicateDelivery(event, deps);
 
   const done: string[] = [primary.action];
   try {

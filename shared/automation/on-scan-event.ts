@@ -14,7 +14,7 @@ import {
 } from '../policy';
 import { describeFindings } from '../registry/ecr-images';
 import { buildReplicationMessage, serializeReplicationMessage } from '../replication/message';
-import { executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
+import { duplicateDelivery, executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
 
 /** How many findings the scan path reads at most: one DescribeImageScanFindings page holds 1000. */
 export const FINDINGS_READ_MAX = 1000;
@@ -67,13 +67,7 @@ export async function onScanEvent(event: ScanEvent | FindingEvent, deps: ScanDep
   // The last alert's finding set: A4 (alert only on change) and the alert's new/fixed lists.
   if (alerting) {
     previous = await deps.audit.lastFindingSet(event.repository, event.digest);
-    if (previous?.eventId === event.id) {
-      deps.log.info('duplicate delivery: already processed, nothing done', {
-        eventId: event.id,
-        kind: event.kind,
-      });
-      return { status: 'duplicate', eventId: event.id };
-    }
+    if (previous?.eventId === event.id) return duplicateDelivery(event, deps);
   }
 
   let findings: Finding[] | undefined;

@@ -11,6 +11,28 @@ export type FindingSeverity = (typeof SEVERITY_ORDER)[number];
 /** Counts per severity; every key present, missing severities are 0. TOTAL is not a severity. */
 export type SeverityCounts = Record<FindingSeverity, number>;
 
+/**
+ * The severity a scanner's name stands for (UNTRIAGED, Inspector's, is UNDEFINED), or undefined for any
+ * other name. The one mapping the event parser and the ECR findings reader share.
+ */
+export function severityFromName(name: string | undefined): FindingSeverity | undefined {
+  if (name === 'UNTRIAGED') return 'UNDEFINED';
+  return (SEVERITY_ORDER as readonly (string | undefined)[]).includes(name)
+    ? (name as FindingSeverity)
+    : undefined;
+}
+
+/** Every severity at 0. */
+export function emptyCounts(): SeverityCounts {
+  return { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
+}
+
+/** "2 CRITICAL, 1 HIGH" (non-zero severities only, most severe first); `none` when all are 0. */
+export function formatSeverityCounts(counts: SeverityCounts, none: string): string {
+  const parts = SEVERITY_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  return parts.length > 0 ? parts.reverse().join(', ') : none;
+}
+
 export type EventKind =
   | 'image.pushed'
   | 'image.deleted'

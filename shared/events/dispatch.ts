@@ -66,14 +66,15 @@ export type DetailParser = (envelope: Envelope) => NormalizedEvent | Ignored;
 /** Detail parsers by `source/detail-type`, e.g. `aws.ecr/ECR Image Action`. */
 export type DetailParsers = Readonly<Record<string, DetailParser>>;
 
-/** Every `source/detail-type` Harbormaster's EventBridge rules route to one of its functions. */
-const ROUTED = [
-  'aws.ecr/ECR Image Action',
-  'aws.ecr/ECR Image Scan',
-  'aws.ecr/ECR Replication Action',
-  'aws.inspector2/Inspector2 Scan',
-  'aws.inspector2/Inspector2 Finding',
-];
+/** The `source/detail-type` of each event Harbormaster's EventBridge rules route to one of its functions. */
+export const EVENT_TYPE = {
+  ecrImageAction: 'aws.ecr/ECR Image Action',
+  ecrImageScan: 'aws.ecr/ECR Image Scan',
+  ecrReplication: 'aws.ecr/ECR Replication Action',
+  inspectorScan: 'aws.inspector2/Inspector2 Scan',
+  inspectorFinding: 'aws.inspector2/Inspector2 Finding',
+} as const;
+const ROUTED: readonly string[] = Object.values(EVENT_TYPE);
 
 /**
  * Parses one EventBridge event with `parsers`. An event of a type Harbormaster routes to another

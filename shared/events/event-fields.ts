@@ -1,4 +1,4 @@
-import type { FindingSeverity, SeverityCounts } from '../domain/types';
+import { emptyCounts, severityFromName, type FindingSeverity, type SeverityCounts } from '../domain/types';
 import {
   readArray,
   readMatching,
@@ -127,23 +127,19 @@ export const COUNT_EXPECTED = 'expected a non-negative integer count';
 export const SEVERITY_COUNTS_EXPECTED = 'expected an object of severity counts';
 
 /** The severity a name stands for (UNTRIAGED is UNDEFINED), or undefined for any other name. */
-export function severityOf(name: string): FindingSeverity | undefined {
-  if (name === 'UNTRIAGED') return 'UNDEFINED';
-  return (SEVERITY_NAMES as readonly string[]).includes(name) ? (name as FindingSeverity) : undefined;
-}
+export { severityFromName as severityOf } from '../domain/types';
 
 export function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-export function zeroCounts(): SeverityCounts {
-  return { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
-}
+/** Every severity at 0. */
+export { emptyCounts as zeroCounts } from '../domain/types';
 
 /** A finding severity; UNTRIAGED becomes UNDEFINED. */
 export function readSeverity(obj: RawObject, key: string | number, at: FieldPath): FindingSeverity {
   const name = readString(obj, key, at, SEVERITY_EXPECTED);
-  const mapped = severityOf(name);
+  const mapped = severityFromName(name);
   if (mapped === undefined) throw valueError([...at, key], SEVERITY_EXPECTED, name);
   return mapped;
 }
@@ -164,7 +160,7 @@ export function readSeverityCounts(
   key: string | number,
   at: FieldPath,
 ): ParsedSeverityCounts {
-  const counts = zeroCounts();
+  const counts = emptyCounts();
   if (obj[key] === undefined) return { counts, total: undefined };
   const raw = readPlainObject(obj, key, at, SEVERITY_COUNTS_EXPECTED);
   const path = [...at, key];
@@ -180,7 +176,7 @@ export function readSeverityCounts(
       total = n;
       continue;
     }
-    const mapped = severityOf(name);
+    const mapped = severityFromName(name);
     if (mapped === undefined) throw valueError([...path, name], SEVERITY_NAME_EXPECTED, name);
     counts[mapped] += n;
   }

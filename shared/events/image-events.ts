@@ -1,5 +1,5 @@
 import type { Ignored, NormalizedEvent } from '../domain/types';
-import { DETAIL, eventBase, type DetailParsers, type Envelope } from './dispatch';
+import { DETAIL, EVENT_TYPE, eventBase, type DetailParsers, type Envelope } from './dispatch';
 import { describeValue } from './errors';
 import {
   readAccountId,
@@ -84,6 +84,6 @@ export function ecrReplication(envelope: Envelope): NormalizedEvent {
 
 /** The image-events function's parsers. */
 export const IMAGE_EVENTS: DetailParsers = {
-  'aws.ecr/ECR Image Action': ecrImageAction,
-  'aws.ecr/ECR Replication Action': ecrReplication,
+  [EVENT_TYPE.ecrImageAction]: ecrImageAction,
+  [EVENT_TYPE.ecrReplication]: ecrReplication,
 };

@@ -1,5 +1,5 @@
 import type { Finding, Ignored, NormalizedEvent } from '../domain/types';
-import { DETAIL, eventBase, type DetailParsers, type Envelope } from './dispatch';
+import { DETAIL, EVENT_TYPE, eventBase, type DetailParsers, type Envelope } from './dispatch';
 import { describeValue } from './errors';
 import {
   MAX_TAGS,
@@ -173,7 +173,7 @@ export function inspectorFinding(envelope: Envelope): NormalizedEvent | Ignored 
 
 /** The scan-events function's parsers. */
 export const SCAN_EVENTS: DetailParsers = {
-  'aws.ecr/ECR Image Scan': ecrImageScan,
-  'aws.inspector2/Inspector2 Scan': inspectorScan,
-  'aws.inspector2/Inspector2 Finding': inspectorFinding,
+  [EVENT_TYPE.ecrImageScan]: ecrImageScan,
+  [EVENT_TYPE.inspectorScan]: inspectorScan,
+  [EVENT_TYPE.inspectorFinding]: inspectorFinding,
 };

@@ -1,5 +1,5 @@
 import type { Finding, FindingSeverity, SeverityCounts } from '../domain/types';
-import { SEVERITY_ORDER } from '../domain/types';
+import { formatSeverityCounts, SEVERITY_ORDER } from '../domain/types';
 
 /**
  * A findings alert: everything the email (SNS) and Slack renderings need, built once by the scan path.
@@ -73,8 +73,7 @@ export function imageLabel(alert: Pick<FindingsAlert, 'repository' | 'tags' | 'd
 
 /** "2 CRITICAL, 1 HIGH" (non-zero severities only, most severe first; "no findings" when all are 0). */
 export function countsSummary(counts: SeverityCounts): string {
-  const parts = SEVERITIES_DESC.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
-  return parts.length > 0 ? parts.join(', ') : 'no findings';
+  return formatSeverityCounts(counts, 'no findings');
 }
 
 /** "openssl 3.0.2 -> 3.0.13", "openssl 3.0.2 (no fix yet)", or '' when the package is unknown. */

@@ -1,5 +1,12 @@
 import type { SeverityThreshold } from '../config/primitives';
-import { SEVERITY_ORDER, type FindingSeverity, type SeverityCounts } from '../domain/types';
+import {
+  formatSeverityCounts,
+  SEVERITY_ORDER,
+  type FindingSeverity,
+  type SeverityCounts,
+} from '../domain/types';
+
+export { emptyCounts } from '../domain/types';
 
 /** Position in SEVERITY_ORDER: UNDEFINED 0 ... CRITICAL 5. */
 export function severityRank(severity: FindingSeverity): number {
@@ -23,15 +30,7 @@ export function highestOf(counts: SeverityCounts): FindingSeverity | undefined {
   return undefined;
 }
 
-export function emptyCounts(): SeverityCounts {
-  return { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
-}
-
 /** "2 CRITICAL, 1 HIGH" (most severe first; zero counts left out); "none" when all are 0. */
 export function formatCounts(counts: SeverityCounts): string {
-  const parts = [...SEVERITY_ORDER]
-    .reverse()
-    .filter((s) => counts[s] > 0)
-    .map((s) => `${counts[s]} ${s}`);
-  return parts.length > 0 ? parts.join(', ') : 'none';
+  return formatSeverityCounts(counts, 'none');
 }

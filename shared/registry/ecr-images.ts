@@ -8,7 +8,7 @@ import {
   type EnhancedImageScanFinding,
   type ImageScanFinding,
 } from '@aws-sdk/client-ecr';
-import { SEVERITY_ORDER, type Finding, type FindingSeverity } from '../domain/types';
+import { severityFromName, type Finding, type FindingSeverity } from '../domain/types';
 
 /**
  * Small ECR operations on one image, each taking the client as a parameter. Tags are written the
@@ -161,13 +161,8 @@ export interface DescribeFindingsResult {
   readonly complete: boolean;
 }
 
-const SEVERITY_ALIASES: Readonly<Record<string, FindingSeverity>> = {
-  ...Object.fromEntries(SEVERITY_ORDER.map((s) => [s, s])),
-  UNTRIAGED: 'UNDEFINED',
-};
-
 function severityOf(value: string | undefined, where: string): FindingSeverity {
-  const mapped = value ? SEVERITY_ALIASES[value] : undefined;
+  const mapped = severityFromName(value);
   // An unknown severity must not be dropped silently: it could hide a blocking finding.
   if (!mapped)
     throw new RegistryOperationError(`${where}: unknown finding severity ${JSON.stringify(value)}`);
