@@ -7,6 +7,7 @@ import {
   AuditWriter,
   imageKey,
   normalizeTime,
+  PK,
   repositoryKey,
 } from './writer';
 
@@ -15,9 +16,8 @@ import {
 export { AUDIT_TABLE_KEYS, AuditStoreError, AuditWriter, imageKey, repositoryKey } from './writer';
 export type { AuditFollowUp, AuditStoreOptions, RecordResult } from './writer';
 
-const PK = AUDIT_TABLE_KEYS.partitionKey.name;
-const SK = AUDIT_TABLE_KEYS.sortKey.name;
-const GSI = AUDIT_TABLE_KEYS.repositoryIndex;
+// The sort key and index names are read in AuditStore's methods only, so the function bundles (which drop
+// AuditStore) do not keep them.
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 /** latestVerdict/lastFindingSet read newest-first until a matching row shows up; an image has few rows, so this bound is generous. */
@@ -131,7 +131,10 @@ export class AuditStore extends AuditRecorder {
       {
         TableName: this.tableName,
         KeyConditionExpression: query.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': PK, ...(query.since ? { '#sk': SK } : {}) },
+        ExpressionAttributeNames: {
+          '#pk': PK,
+          ...(query.since ? { '#sk': AUDIT_TABLE_KEYS.sortKey.name } : {}),
+        },
         ExpressionAttributeValues: {
           ':pk': { S: imageKey(repository, digest) },
           ...(query.since ? { ':since': { S: normalizeTime(query.since, 'since') } } : {}),
@@ -146,11 +149,11 @@ export class AuditStore extends AuditRecorder {
     return this.page(
       {
         TableName: this.tableName,
-        IndexName: GSI.indexName,
+        IndexName: AUDIT_TABLE_KEYS.repositoryIndex.indexName,
         KeyConditionExpression: query.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
         ExpressionAttributeNames: {
-          '#pk': GSI.partitionKey.name,
-          ...(query.since ? { '#sk': GSI.sortKey.name } : {}),
+          '#pk': AUDIT_TABLE_KEYS.repositoryIndex.partitionKey.name,
+          ...(query.since ? { '#sk': AUDIT_TABLE_KEYS.repositoryIndex.sortKey.name } : {}),
         },
         ExpressionAttributeValues: {
           ':pk': { S: repositoryKey(repository) },

@@ -29,10 +29,13 @@ export const AUDIT_TABLE_KEYS = {
   timeToLiveAttribute: 'expiresAt',
 } as const;
 
-const PK = AUDIT_TABLE_KEYS.partitionKey.name;
-const SK = AUDIT_TABLE_KEYS.sortKey.name;
-const GSI = AUDIT_TABLE_KEYS.repositoryIndex;
-const TTL = AUDIT_TABLE_KEYS.timeToLiveAttribute;
+// The attribute names the writes use, as plain constants: the functions then do not ship the whole key
+// schema object (its types, index name and projection are for the stack). test/unit/audit keeps them in step.
+export const PK = 'pk';
+const SK = 'sk';
+const GSI_PK = 'gsi1pk';
+const GSI_SK = 'gsi1sk';
+const TTL = 'expiresAt';
 const DAY_SECONDS = 86_400;
 
 /** Another action the same event caused, stored on the event's row (one conditional write per event) and read back as its own entry. */
@@ -153,8 +156,8 @@ export class AuditWriter {
     return {
       [PK]: { S: imageKey(entry.repository, entry.digest) },
       [SK]: { S: imageSortKey(time, entry.action, entry.eventId) },
-      [GSI.partitionKey.name]: { S: repositoryKey(entry.repository) },
-      [GSI.sortKey.name]: { S: `${time}#${entry.digest}#${entry.action}#${entry.eventId}` },
+      [GSI_PK]: { S: repositoryKey(entry.repository) },
+      [GSI_SK]: { S: `${time}#${entry.digest}#${entry.action}#${entry.eventId}` },
       repository: { S: entry.repository },
       digest: { S: entry.digest },
       action: { S: entry.action },
@@ -162,7 +165,7 @@ export class AuditWriter {
       actions: { L: [entry.action, ...followUps.map((f) => f.action)].map((a) => ({ S: a })) },
       time: { S: time },
       eventId: { S: entry.eventId },
-      ...(entry.tags ? { tags: toAttributeValue([...entry.tags]) } : {}),
+      ...(entry.tags ? { tags: toAttributeValue(entry.tags) } : {}),
       ...(entry.detail ? { detail: { M: toAttributeMap(entry.detail) } } : {}),
       ...(followUps.length > 0
         ? {
@@ -170,7 +173,7 @@ export class AuditWriter {
               L: followUps.map((f) => ({
                 M: toAttributeMap({
                   action: f.action,
-                  tags: f.tags ? [...f.tags] : undefined,
+                  tags: f.tags,
                   detail: f.detail,
                 }),
               })),

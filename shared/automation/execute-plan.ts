@@ -70,11 +70,11 @@ function followUpsOf(actions: readonly Action[]): AuditFollowUp[] {
             topic: action.topic,
             team: action.team,
             verdict: action.verdict,
-            newFindings: [...action.newFindings],
-            fixedFindings: [...action.fixedFindings],
-            quarantinedTags: [...action.quarantinedTags],
+            newFindings: action.newFindings,
+            fixedFindings: action.fixedFindings,
+            quarantinedTags: action.quarantinedTags,
             findingSetHash: action.findingSetHash,
-            findingIds: [...action.findingIds],
+            findingIds: action.findingIds,
           },
         });
         break;
@@ -97,7 +97,6 @@ export async function executePlan(
   actions: readonly Action[],
   deps: AutomationDeps,
   effects: SideEffects = {},
-  extraDetail: Record<string, unknown> = {},
 ): Promise<EventOutcome> {
   const first = actions[0];
   if (!first || first.type !== 'audit') {
@@ -110,7 +109,7 @@ export async function executePlan(
     time: event.time,
     eventId: event.id,
     tags: event.tags,
-    detail: { ...first.detail, ...extraDetail },
+    detail: first.detail,
   };
   const { duplicate } = await deps.audit.record(primary, followUpsOf(actions.slice(1)));
   if (duplicate) return duplicateDelivery(event, deps);

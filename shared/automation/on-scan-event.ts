@@ -139,7 +139,7 @@ function toAlert(
     region: event.region,
     repository: event.repository,
     digest: event.digest,
-    tags: [...event.tags],
+    tags: event.tags,
     team: action.team,
     scanner: event.scanner,
     verdict: {
@@ -148,11 +148,11 @@ function toAlert(
       reason: action.reason,
     },
     severityCounts: action.severityCounts,
-    topFindings: [...action.topFindings],
-    newFindings: [...action.newFindings],
-    fixedFindings: [...action.fixedFindings],
+    topFindings: action.topFindings,
+    newFindings: action.newFindings,
+    fixedFindings: action.fixedFindings,
     firstScan,
-    quarantinedTags: [...action.quarantinedTags],
+    quarantinedTags: action.quarantinedTags,
     consoleUrl: ecrFindingsConsoleUrl(event),
   };
 }

@@ -11,7 +11,8 @@ export interface FindingsDiff {
   readonly changed: boolean;
 }
 
-function idsOf(current: readonly (Finding | string)[]): string[] {
+/** The distinct finding ids, sorted. */
+export function idsOf(current: readonly (Finding | string)[]): string[] {
   return [...new Set(current.map((f) => (typeof f === 'string' ? f : f.id)))].sort();
 }
 

@@ -16,7 +16,7 @@ import {
   type Verdict,
 } from '../domain/types';
 import { tagsToAdd } from './auto-tag';
-import { diffFindings, findingSetHash } from './findings-diff';
+import { diffFindings, findingSetHash, idsOf } from './findings-diff';
 import { findRepository, unmanagedReason } from './managed';
 import { promotionTags } from './promotion';
 import { quarantineTags } from './quarantine';
@@ -192,7 +192,7 @@ function findingChange(
   if (findings !== undefined) {
     const diff = diffFindings(ctx.previousFindingIds, findings);
     const hash = findingSetHash(findings);
-    const ids = [...new Set(findings.map((f) => f.id))].sort();
+    const ids = idsOf(findings);
     if (ctx.previousFindingIds === undefined && ctx.previousFindingSetHash !== undefined) {
       return { changed: hash !== ctx.previousFindingSetHash, newFindings: [], fixedFindings: [], hash, ids };
     }

@@ -27,8 +27,6 @@ export const MANIFEST_MEDIA_TYPES = [
 export interface ImageRef {
   readonly repository: string;
   readonly digest: string;
-  /** The registry (account id); @default the caller's account */
-  readonly registryId?: string;
 }
 
 /** added: written; present: the tag already pointed at this digest; immutable: the repository refused to move an immutable tag. */
@@ -58,6 +56,13 @@ function label(ref: ImageRef): string {
   return `${ref.repository}@${ref.digest}`;
 }
 
+/** One ECR call; a failure becomes a RegistryOperationError `<operation> failed for <what>` carrying the SDK error. */
+function orFail<T>(sent: Promise<T>, operation: string, what: string): Promise<T> {
+  return sent.catch((cause: unknown) => {
+    throw new RegistryOperationError(`${operation} failed for ${what}`, { cause });
+  });
+}
+
 /**
  * Adds tags to an image: one BatchGetImage for the manifest, then one PutImage per tag with the same
  * manifest bytes and media type. ImageAlreadyExistsException (the tag already points here) is success;
@@ -69,20 +74,17 @@ export async function addTags(
 ): Promise<AddTagsResult> {
   const tags = [...new Set(input.tags)];
   if (tags.length === 0) return { outcomes: {}, mediaType: '' };
-  const registry = input.registryId ? { registryId: input.registryId } : {};
-
-  const got = await client
-    .send(
+  const got = await orFail(
+    client.send(
       new BatchGetImageCommand({
-        ...registry,
         repositoryName: input.repository,
         imageIds: [{ imageDigest: input.digest }],
         acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
       }),
-    )
-    .catch((cause: unknown) => {
-      throw new RegistryOperationError(`BatchGetImage failed for ${label(input)}`, { cause });
-    });
+    ),
+    'BatchGetImage',
+    label(input),
+  );
   const image = got.images?.[0];
   if (!image?.imageManifest || !image.imageManifestMediaType) {
     const failure = got.failures?.[0];
@@ -96,7 +98,6 @@ export async function addTags(
     try {
       await client.send(
         new PutImageCommand({
-          ...registry,
           repositoryName: input.repository,
           imageManifest: image.imageManifest,
           imageManifestMediaType: image.imageManifestMediaType,
@@ -131,17 +132,16 @@ export async function removeTags(
   if (tags.length === 0) return { removed: [], absent: [] };
   if (tags.length > 100)
     throw new RegistryOperationError(`removeTags: at most 100 tags per call, got ${tags.length}`);
-  const out = await client
-    .send(
+  const out = await orFail(
+    client.send(
       new BatchDeleteImageCommand({
-        ...(input.registryId ? { registryId: input.registryId } : {}),
         repositoryName: input.repository,
         imageIds: tags.map((imageTag) => ({ imageTag })),
       }),
-    )
-    .catch((cause: unknown) => {
-      throw new RegistryOperationError(`BatchDeleteImage failed for ${label(input)}`, { cause });
-    });
+    ),
+    'BatchDeleteImage',
+    label(input),
+  );
   const absent: string[] = [];
   for (const failure of out.failures ?? []) {
     const tag = failure.imageId?.imageTag ?? '?';
@@ -213,19 +213,18 @@ export async function describeFindings(
   const findings: Finding[] = [];
   let nextToken: string | undefined;
   do {
-    const out = await client
-      .send(
+    const out = await orFail(
+      client.send(
         new DescribeImageScanFindingsCommand({
-          ...(input.registryId ? { registryId: input.registryId } : {}),
           repositoryName: input.repository,
           imageId: { imageDigest: input.digest },
           maxResults: Math.min(1000, options.max - findings.length),
           ...(nextToken ? { nextToken } : {}),
         }),
-      )
-      .catch((cause: unknown) => {
-        throw new RegistryOperationError(`DescribeImageScanFindings failed for ${label(input)}`, { cause });
-      });
+      ),
+      'DescribeImageScanFindings',
+      label(input),
+    );
     const page = out.imageScanFindings;
     findings.push(
       ...(page?.findings ?? []).map(fromBasic),
@@ -242,25 +241,24 @@ export async function describeFindings(
  */
 export async function listTaggedVersions(
   client: ECRClient,
-  input: { readonly repository: string; readonly registryId?: string; readonly maxTags?: number },
+  input: { readonly repository: string; readonly maxTags?: number },
 ): Promise<{ readonly tags: string[]; readonly complete: boolean }> {
   const maxTags = input.maxTags ?? 5000;
   const tags: string[] = [];
   let nextToken: string | undefined;
   do {
-    const out = await client
-      .send(
+    const out = await orFail(
+      client.send(
         new ListImagesCommand({
-          ...(input.registryId ? { registryId: input.registryId } : {}),
           repositoryName: input.repository,
           filter: { tagStatus: 'TAGGED' },
           maxResults: 1000,
           ...(nextToken ? { nextToken } : {}),
         }),
-      )
-      .catch((cause: unknown) => {
-        throw new RegistryOperationError(`ListImages failed for ${input.repository}`, { cause });
-      });
+      ),
+      'ListImages',
+      input.repository,
+    );
     for (const id of out.imageIds ?? []) if (id.imageTag) tags.push(id.imageTag);
     nextToken = out.nextToken;
   } while (nextToken && tags.length < maxTags);
