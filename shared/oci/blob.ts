@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { CopyError } from './errors';
 import { EarlyResponseError, discardBody, statusError, toNetworkError, writeBody } from './http';
 import type { Descriptor } from './manifest';
@@ -179,28 +179,12 @@ class SourceReader {
     this.iterator = (response as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
-  /** Up to `max` bytes, or null at the end of the stream. */
+  /** Up to `max` bytes, counted and hashed, or null at the end of the stream. */
   async read(max: number): Promise<Buffer | null> {
-    let piece = this.leftover;
-    this.leftover = undefined;
-    if (!piece) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await this.iterator.next();
-      } catch (error) {
-        throw toNetworkError(error, 'GET', undefined);
-      }
-      if (next.done) return null;
-      piece = next.value;
-    }
-    if (piece.length > max) {
-      this.leftover = piece.subarray(max);
-      piece = piece.subarray(0, max);
-    }
+    const piece = await this.readRaw(max);
+    if (!piece) return null;
     this.position += piece.length;
-    if (this.position > this.blob.size) {
-      throw mismatch(this.blob, `the source sent more than the ${this.blob.size} bytes its descriptor gives`);
-    }
+    if (this.position > this.blob.size) throw this.tooLong();
     this.hash.update(piece);
     return piece;
   }
@@ -216,6 +200,7 @@ class SourceReader {
     }
   }
 
+  /** Up to `max` bytes as they come (neither counted nor hashed), or null at the end of the stream. */
   private async readRaw(max: number): Promise<Buffer | null> {
     let piece = this.leftover;
     this.leftover = undefined;
@@ -233,11 +218,13 @@ class SourceReader {
     return piece;
   }
 
+  private tooLong(): CopyError {
+    return mismatch(this.blob, `the source sent more than the ${this.blob.size} bytes its descriptor gives`);
+  }
+
   /** Checks that the stream ended exactly at the descriptor's size and hashes to its digest. */
   async verify(): Promise<void> {
-    if (this.position === this.blob.size && (await this.read(1)) !== null) {
-      throw mismatch(this.blob, `the source sent more than the ${this.blob.size} bytes its descriptor gives`);
-    }
+    if (this.position === this.blob.size && (await this.read(1)) !== null) throw this.tooLong();
     if (this.position !== this.blob.size) {
       throw mismatch(
         this.blob,
@@ -318,14 +305,7 @@ async function putMonolithic(
       report(ctx, state, piece.length);
     }
   } catch (error) {
-    if (!(error instanceof EarlyResponseError)) {
-      request.destroy();
-      throw error;
-    }
-    // Answered before the body was complete: read why, then drop the connection (it cannot be reused).
-    await handleFailedUploadAnswer(ctx, await response, `PUT ${blob.digest} to ${url.host}`).finally(() =>
-      request.destroy(),
-    );
+    await failedBodyWrite(ctx, error, request, response, `PUT ${blob.digest} to ${url.host}`);
   }
   await expectCommitted(ctx, blob, await response, url);
 }
@@ -370,16 +350,7 @@ async function uploadChunks(
       }
       request.end();
     } catch (error) {
-      if (!(error instanceof EarlyResponseError)) {
-        request.destroy();
-        throw error;
-      }
-      // Answered before the chunk was complete: read why, then drop the connection (it cannot be reused).
-      await handleFailedUploadAnswer(
-        ctx,
-        await response,
-        `PATCH ${start}-${end - 1} of ${blob.digest}`,
-      ).finally(() => request.destroy());
+      await failedBodyWrite(ctx, error, request, response, `PATCH ${start}-${end - 1} of ${blob.digest}`);
     }
     const answer = await response;
     const status = answer.statusCode ?? 0;
@@ -427,6 +398,24 @@ async function expectCommitted(
     return;
   }
   await handleFailedUploadAnswer(ctx, answer, `PUT ${blob.digest} to ${url.host}`);
+}
+
+/**
+ * Sending a body failed. Answered before the body was complete (EarlyResponseError): read why, then drop the
+ * connection (it cannot be reused). Anything else: drop the connection and rethrow.
+ */
+async function failedBodyWrite(
+  ctx: BlobContext,
+  error: unknown,
+  request: ClientRequest,
+  response: Promise<IncomingMessage>,
+  what: string,
+): Promise<never> {
+  if (!(error instanceof EarlyResponseError)) {
+    request.destroy();
+    throw error;
+  }
+  return handleFailedUploadAnswer(ctx, await response, what).finally(() => request.destroy());
 }
 
 async function handleFailedUploadAnswer(

@@ -66,28 +66,22 @@ async function fetchEcrToken(
   accountId: string,
   region: string,
 ): Promise<{ credentials: BasicCredentials; expiresAt: number }> {
+  const call = `ECR GetAuthorizationToken for account ${accountId} in ${region}`;
   let output;
   try {
     output = await client.send(new GetAuthorizationTokenCommand({ registryIds: [accountId] }));
   } catch (error) {
     const name = (error as Error).name ?? 'Error';
-    throw new CredentialsError(
-      `ECR GetAuthorizationToken for account ${accountId} in ${region} failed: ${name}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new CredentialsError(`${call} failed: ${name}: ${(error as Error).message}`, { cause: error });
   }
   const data = output.authorizationData?.[0];
   if (!data?.authorizationToken) {
-    throw new CredentialsError(
-      `ECR GetAuthorizationToken for account ${accountId} in ${region} returned no token`,
-    );
+    throw new CredentialsError(`${call} returned no token`);
   }
   const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) {
-    throw new CredentialsError(
-      `ECR GetAuthorizationToken for account ${accountId} in ${region} returned a malformed token`,
-    );
+    throw new CredentialsError(`${call} returned a malformed token`);
   }
   return {
     credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) },

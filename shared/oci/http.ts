@@ -97,8 +97,8 @@ export function openRequest(
 
 /** Writes one buffer honouring back-pressure; rejects if the connection closes or the server already answered. */
 export function writeBody(request: ClientRequest, chunk: Buffer): Promise<void> {
-  if (request.destroyed)
-    return Promise.reject(new NetworkError('connection closed while sending', { code: 'EPIPE' }));
+  const closed = () => new NetworkError('connection closed while sending', { code: 'EPIPE' });
+  if (request.destroyed) return Promise.reject(closed());
   if (request.write(chunk)) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const cleanup = () => {
@@ -112,7 +112,7 @@ export function writeBody(request: ClientRequest, chunk: Buffer): Promise<void> 
     };
     const onClose = () => {
       cleanup();
-      reject(new NetworkError('connection closed while sending', { code: 'EPIPE' }));
+      reject(closed());
     };
     const onResponse = () => {
       cleanup();

@@ -198,11 +198,8 @@ export class RegistryClient {
       case 'unknown':
       case 'anonymous':
         return undefined;
-      case 'basic': {
-        const credentials = await this.getCredentials();
-        if (!credentials) return undefined;
-        return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-      }
+      case 'basic':
+        return basicAuthorization(await this.getCredentials());
       case 'bearer':
         return `Bearer ${await this.bearerToken(this.state)}`;
     }
@@ -249,12 +246,8 @@ export class RegistryClient {
     const url = new URL(state.realm);
     if (state.service) url.searchParams.set('service', state.service);
     for (const scope of this.scopes) url.searchParams.append('scope', scope);
-    const credentials = await this.getCredentials();
-    const headers: OutgoingHttpHeaders = credentials
-      ? {
-          authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
-        }
-      : {};
+    const authorization = basicAuthorization(await this.getCredentials());
+    const headers: OutgoingHttpHeaders = authorization ? { authorization } : {};
     const response = await sendRequest(this.transport, 'GET', url, headers, undefined, this.signal);
     const status = response.statusCode ?? 0;
     if (status === 401 || status === 403) {
@@ -281,4 +274,11 @@ export class RegistryClient {
     this.token = { value, expiresAt: Date.now() + lifetime };
     return value;
   }
+}
+
+/** The `Basic` authorization header value for credentials (registry requests and token requests alike). */
+function basicAuthorization(credentials: BasicCredentials | undefined): string | undefined {
+  return credentials
+    ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+    : undefined;
 }
