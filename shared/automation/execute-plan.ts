@@ -138,15 +138,13 @@ export async function executePlan(
           break;
         }
         case 'notify':
-          if (!effects.notify)
-            throw new Error('this function cannot send alerts (notify action in its plan)');
+          if (!effects.notify) throw cannot('send alerts', action);
           await effects.notify(action);
           deps.metric?.('AlertsSent');
           done.push(action.audit);
           break;
         case 'replicate':
-          if (!effects.replicate)
-            throw new Error('this function cannot enqueue replication (replicate action in its plan)');
+          if (!effects.replicate) throw cannot('enqueue replication', action);
           await effects.replicate(action);
           done.push(`replicate:${action.rule}`);
           break;
@@ -166,6 +164,11 @@ export async function executePlan(
     throw error;
   }
   return { status: 'done', eventId: event.id, actions: done };
+}
+
+/** A planned side effect this function has no client for (a wiring mistake, not a bad event). */
+function cannot(what: string, action: Action): Error {
+  return new Error(`this function cannot ${what} (${action.type} action in its plan)`);
 }
 
 async function reportTagOutcomes(
