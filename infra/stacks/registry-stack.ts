@@ -2,11 +2,11 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../shared/config/schema';
-import { CreationTemplates } from '../constructs/registry/CreationTemplates';
-import { GovernedRepository } from '../constructs/registry/GovernedRepository';
-import { NativeReplication } from '../constructs/registry/NativeReplication';
-import { PullThroughCache } from '../constructs/registry/PullThroughCache';
-import { RegistryScanning } from '../constructs/registry/RegistryScanning';
+import { CreationTemplates } from '../constructs/registry/creation-templates';
+import { GovernedRepository } from '../constructs/registry/governed-repository';
+import { NativeReplication } from '../constructs/registry/native-replication';
+import { PullThroughCache } from '../constructs/registry/pull-through-cache';
+import { RegistryScanning } from '../constructs/registry/registry-scanning';
 
 export interface RegistryStackProps extends StackProps {
   /** The validated Harbormaster config. */

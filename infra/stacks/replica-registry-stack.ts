@@ -1,7 +1,7 @@
 import { Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig, RepositoryConfig } from '../../shared/config/schema';
-import { GovernedRepository } from '../constructs/registry/GovernedRepository';
+import { GovernedRepository } from '../constructs/registry/governed-repository';
 import { ecrReplicaTargets, type EcrReplicaTarget } from '../../shared/replication/rule-targets';
 
 export interface ReplicaRegistryStackProps extends StackProps {

@@ -1,7 +1,7 @@
 import { Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { CreationTemplateConfig, HarbormasterConfig } from '../../shared/config/schema';
-import { CreationTemplates } from '../constructs/registry/CreationTemplates';
+import { CreationTemplates } from '../constructs/registry/creation-templates';
 
 export interface ReplicationTemplatesStackProps extends StackProps {
   /** The REPLICATION creation templates of the config, as they apply in this stack's region. */
