@@ -25,8 +25,12 @@ const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
  * Credentials for Amazon ECR hosts from the AWS credential chain: one GetAuthorizationToken call per account and
  * region, cached until shortly before the token expires (12 hours). Any non-ECR host gets undefined (anonymous).
  * `makeClient` lets callers (and tests) supply the ECR client of a region; by default one client per region is created.
+ * `now` is the clock the expiry is judged by (injected so tests do not depend on today's date).
  */
-export function ecrCredentialProvider(makeClient?: (region: string) => ECRClient): CredentialProvider {
+export function ecrCredentialProvider(
+  makeClient?: (region: string) => ECRClient,
+  now: () => number = Date.now,
+): CredentialProvider {
   const clients = new Map<string, ECRClient>();
   const cache = new Map<string, Promise<{ credentials: BasicCredentials; expiresAt: number }>>();
   const clientFor = (region: string): ECRClient => {
@@ -45,12 +49,12 @@ export function ecrCredentialProvider(makeClient?: (region: string) => ECRClient
     if (cached) {
       try {
         const entry = await cached;
-        if (entry.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return entry.credentials;
+        if (entry.expiresAt - EXPIRY_MARGIN_MS > now()) return entry.credentials;
       } catch {
         // A failed fetch is not cached: fall through and ask again.
       }
     }
-    const pending = fetchEcrToken(clientFor(ecr.region), ecr.accountId, ecr.region);
+    const pending = fetchEcrToken(clientFor(ecr.region), ecr.accountId, ecr.region, now);
     cache.set(key, pending);
     try {
       return (await pending).credentials;
@@ -65,6 +69,7 @@ async function fetchEcrToken(
   client: ECRClient,
   accountId: string,
   region: string,
+  now: () => number,
 ): Promise<{ credentials: BasicCredentials; expiresAt: number }> {
   const call = `ECR GetAuthorizationToken for account ${accountId} in ${region}`;
   let output;
@@ -85,7 +90,7 @@ async function fetchEcrToken(
   }
   return {
     credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) },
-    expiresAt: data.expiresAt ? data.expiresAt.getTime() : Date.now() + 12 * 60 * 60 * 1000,
+    expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 60 * 60 * 1000,
   };
 }
 

@@ -440,7 +440,10 @@ export async function backfill(
   const progress = progressReporter(deps, backfillDeps.stderrIsTTY);
   const copyDeps = {
     copy: backfillDeps.copy,
-    ecrCredentials: ecrCredentialProvider((region) => deps.ecr({ ...input.aws, region })),
+    ecrCredentials: ecrCredentialProvider(
+      (region) => deps.ecr({ ...input.aws, region }),
+      () => deps.now().getTime(),
+    ),
     readSecret: secretCredentialsReader(backfillDeps.secrets({ ...input.aws, region: source.region })),
     clock: () => deps.now().getTime(),
   };
