@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -36,6 +36,8 @@ export interface RegistryOptions {
   tls?: boolean;
   /** Require htpasswd basic auth with these credentials. */
   auth?: { username: string; password: string };
+  /** Port for the first start attempt (later attempts let the OS choose); lets a test provoke a bind clash. */
+  firstPort?: number;
 }
 
 export interface RunningRegistry {
@@ -67,29 +69,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Thrown when docker-registry could not bind its port: the port was free when chosen, but another process (other
+ * tests, other engineers' registries) took it before the registry bound it. The caller picks another port.
+ */
+class PortTakenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PortTakenError';
+  }
+}
+
+// Each attempt picks a fresh OS-chosen port; a clash needs another process to take that exact port in the gap.
+const START_ATTEMPTS = 8;
+
 /** Starts Debian's docker-registry (CNCF distribution v2.8) on 127.0.0.1 with storage in a temp dir. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<RunningRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hm-registry-'));
   const storageDir = path.join(dir, 'storage');
   await mkdir(storageDir);
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const lines = [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${storageDir}`,
-    '  delete:',
-    '    enabled: true',
-    'http:',
-    `  addr: ${host}`,
-    // A fixed secret keeps upload URLs valid across a restart, so an interrupted upload can resume.
-    '  secret: harbormaster-test-secret',
-  ];
+  const extra: string[] = [];
   if (options.tls) {
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
@@ -100,7 +99,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       'rsa:2048',
       '-nodes',
       '-days',
-      '2',
+      // Long enough that a suite run under faketime (months ahead) still sees a valid certificate.
+      '3650',
       '-keyout',
       key,
       '-out',
@@ -110,28 +110,48 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       '-addext',
       'subjectAltName=IP:127.0.0.1',
     ]);
-    lines.push('  tls:', `    certificate: ${cert}`, `    key: ${key}`);
+    extra.push('  tls:', `    certificate: ${cert}`, `    key: ${key}`);
   }
   if (options.auth) {
     const htpasswdFile = path.join(dir, 'htpasswd');
     // distribution only accepts bcrypt entries.
     const { stdout } = await run('htpasswd', ['-Bbn', options.auth.username, options.auth.password]);
     await writeFile(htpasswdFile, stdout.trim() + '\n');
-    lines.push('auth:', '  htpasswd:', '    realm: harbormaster-test', `    path: ${htpasswdFile}`);
+    extra.push('auth:', '  htpasswd:', '    realm: harbormaster-test', `    path: ${htpasswdFile}`);
   }
   const configFile = path.join(dir, 'config.yml');
-  await writeFile(configFile, lines.join('\n') + '\n');
+  const writeConfig = (host: string) =>
+    writeFile(
+      configFile,
+      [
+        'version: 0.1',
+        'log:',
+        '  level: error',
+        '  accesslog:',
+        '    disabled: true',
+        'storage:',
+        '  filesystem:',
+        `    rootdirectory: ${storageDir}`,
+        '  delete:',
+        '    enabled: true',
+        'http:',
+        `  addr: ${host}`,
+        // A fixed secret keeps upload URLs valid across a restart, so an interrupted upload can resume.
+        '  secret: harbormaster-test-secret',
+        ...extra,
+      ].join('\n') + '\n',
+    );
 
   let child: ChildProcess | undefined;
   let stderr = '';
-  const launch = async () => {
+  const launch = async (host: string, port: number) => {
     stderr = '';
     const started = spawn(REGISTRY_BINARY, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     started.stderr?.on('data', (data: Buffer) => {
       stderr = (stderr + data.toString()).slice(-4000);
     });
     child = started;
-    await waitReady(host, !!options.tls, started, () => stderr);
+    await waitReady(host, port, !!options.tls, started, () => stderr);
   };
   const killChild = async (signal: NodeJS.Signals) => {
     const current = child;
@@ -142,7 +162,36 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       current.kill(signal);
     });
   };
-  await launch();
+
+  let port = 0;
+  let host = '';
+  for (let attempt = 1; ; attempt++) {
+    port = attempt === 1 && options.firstPort ? options.firstPort : await freePort();
+    host = `127.0.0.1:${port}`;
+    await writeConfig(host);
+    try {
+      await launch(host, port);
+      break;
+    } catch (error) {
+      await killChild('SIGKILL');
+      if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  // A restart keeps its port (upload URLs name it); if another process took it meanwhile, wait for it to go.
+  const relaunch = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch(host, port);
+      } catch (error) {
+        await killChild('SIGKILL');
+        if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
+  };
   return {
     host,
     port,
@@ -154,7 +203,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       return path.join(storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     },
     kill: () => killChild('SIGKILL'),
-    restart: launch,
+    restart: relaunch,
     stop: async () => {
       await killChild('SIGTERM');
       await rm(dir, { recursive: true, force: true });
@@ -162,16 +211,64 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   };
 }
 
-async function waitReady(host: string, tls: boolean, child: ChildProcess, log: () => string): Promise<void> {
+/**
+ * Waits until `child` answers on its port. An answer alone is not proof: another process may hold the port, so
+ * the listening socket must belong to the child (checked in /proc), and a bind failure is a PortTakenError.
+ */
+async function waitReady(
+  host: string,
+  port: number,
+  tls: boolean,
+  child: ChildProcess,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const text = log();
+      if (/address already in use/i.test(text)) throw new PortTakenError(`port ${port} taken: ${text}`);
+      throw new Error(`docker-registry exited with ${child.exitCode ?? child.signalCode}: ${text}`);
+    }
     const status = await probe(host, tls).catch(() => 0);
-    if (status === 200 || status === 401) return;
+    if ((status === 200 || status === 401) && (await listensOn(child.pid, port))) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');
+  if (!(await listensOn(child.pid, port)) && (await portListened(port))) {
+    throw new PortTakenError(`port ${port} is held by another process`);
+  }
   throw new Error(`docker-registry on ${host} not ready after 15 s: ${log()}`);
+}
+
+/** Inodes of the sockets listening on 127.0.0.1:port (or any address), from /proc/net/tcp. */
+async function listeningInodes(port: number): Promise<Set<string>> {
+  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '');
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const line of table.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // local_address is fields[1] (ADDR:PORT in hex), st is fields[3] (0A = LISTEN), inode is fields[9].
+    if (fields.length > 9 && fields[1].endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9]);
+  }
+  return inodes;
+}
+
+async function portListened(port: number): Promise<boolean> {
+  return (await listeningInodes(port)).size > 0;
+}
+
+/** True when process `pid` holds a socket listening on `port`. */
+async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
+  if (pid === undefined) return false;
+  const inodes = await listeningInodes(port);
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && inodes.has(inode)) return true;
+  }
+  return false;
 }
 
 function probe(host: string, tls: boolean): Promise<number> {

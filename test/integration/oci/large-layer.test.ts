@@ -11,11 +11,16 @@ const MB = 1024 * 1024;
 const LAYER = 200 * MB;
 const suite = haveTools() ? describe : describe.skip;
 
-/** Runs the CLI as its own process, sampling its peak resident set (VmHWM) until it exits. */
+// The CLI's JS heap is capped: a layer held in the heap (strings, arrays of chunks) crashes the copy outright.
+const HEAP_CAP_MB = 128;
+
+/** Runs the CLI as its own process with a capped heap, reading its peak resident set (VmHWM) until it exits. */
 async function runCli(
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string; peakRssBytes: number }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -75,7 +80,7 @@ suite('copying a 200 MB layer', () => {
     const recopy = await runCli(copyArgs('mirror/big:v1'));
 
     // Assess
-    expect(copy.code).toBe(0);
+    expect({ code: copy.code, stderr: copy.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(JSON.parse(copy.stdout)).toMatchObject({ digest: image.digest, blobsCopied: 2 });
     expect(JSON.parse(copy.stdout).bytesCopied).toBeGreaterThan(LAYER);
     expect(JSON.parse(recopy.stdout)).toMatchObject({ digest: image.digest, bytesCopied: 0, blobsCopied: 0 });
@@ -85,8 +90,10 @@ suite('copying a 200 MB layer', () => {
       `peak RSS: copy ${(copy.peakRssBytes / MB).toFixed(0)} MiB, re-copy ${(recopy.peakRssBytes / MB).toFixed(0)} MiB, growth ${(growth / MB).toFixed(0)} MiB`,
     );
     expect(recopy.peakRssBytes).toBeGreaterThan(0);
-    // Measured about 37 MiB (socket buffers and garbage awaiting GC); a buffered layer would add 200 MiB.
-    expect(growth).toBeLessThan(64 * MB);
+    // VmHWM is the kernel's high-water mark, so no sample is missed; what GC timing still moves is how much
+    // garbage (socket buffers) waits for collection: measured 37-41 MiB, 70 MiB under faketime and load. The
+    // bound is relative to the layer: a buffered layer adds at least its own size (200 MiB), half of it never.
+    expect(growth).toBeLessThan(LAYER / 2);
     await skopeo([
       'copy',
       '--src-tls-verify=false',
