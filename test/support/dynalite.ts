@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { AUDIT_TABLE_KEYS } from '../../shared/audit/store';
+import { STATE_TABLE_KEYS } from '../../shared/state/image-state-store';
 
 // dynalite ships no types: it is a function returning a node http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -70,6 +71,23 @@ export async function createAuditTable(client: DynamoDBClient, tableName: string
           Projection: { ProjectionType: gsi.projection },
         },
       ],
+    }),
+  );
+  await waitUntilTableExists(
+    { client, maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 },
+    { TableName: tableName },
+  );
+}
+
+/** Creates the image-state table exactly as STATE_TABLE_KEYS describes it (the stack builds the same key). */
+export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const k = STATE_TABLE_KEYS.partitionKey;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: k.name, AttributeType: k.type }],
+      KeySchema: [{ AttributeName: k.name, KeyType: 'HASH' }],
     }),
   );
   await waitUntilTableExists(
