@@ -175,7 +175,7 @@ export function notationEnvelope(options: NotationOptions): Buffer {
       options.signingTime,
     ),
   };
-  const crit = [NOTATION_HEADERS.signingScheme];
+  const crit: string[] = [NOTATION_HEADERS.signingScheme];
   if (aws) crit.push(NOTATION_HEADERS.authenticSigningTime);
   if (options.expiry) {
     header[NOTATION_HEADERS.expiry] = rfc3339(options.expiry);
