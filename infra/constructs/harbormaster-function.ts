@@ -1,12 +1,24 @@
-import { Duration } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { HarbormasterConfig } from '../../shared/config/schema';
 import { configDefine } from '../../shared/runtime/runtime-config';
+import { logsKeyOf } from './guardrails/logs-key';
+
+/** What Lambda needs to attach a function to VPC subnets (the actions of AWSLambdaVPCAccessExecutionRole). */
+export const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
 
 export interface HarbormasterFunctionProps extends Omit<
   NodejsFunctionProps,
@@ -25,13 +37,16 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 /**
  * A Lambda function built the Harbormaster way: Node.js 24 (the newest Lambda runtime) on arm64, esbuild-minified
  * with the AWS SDK bundled (so the bundle holds exactly the clients it imports), the config
- * compiled in, JSON logs into a log group with bounded retention.
+ * compiled in, JSON logs into a log group with the config's retention (`logs.retentionDays`, default 365) encrypted
+ * with the stack's logs key (`logs.encryption`, default KMS), and in the config's VPC subnets when `network` is set.
  */
 export class HarbormasterFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HarbormasterFunctionProps) {
     const { functionDir, config, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: RetentionDays.ONE_MONTH,
+      // The schema accepts only CloudWatch's own retention values, which are RetentionDays' values.
+      retention: config.logs.retentionDays as RetentionDays,
+      encryptionKey: config.logs.encryption === 'KMS' ? logsKeyOf(scope) : undefined,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     super(scope, id, {
@@ -56,6 +71,28 @@ export class HarbormasterFunction extends NodejsFunction {
         define: configDefine(config),
         forceDockerBundling: false,
       },
+    });
+    if (config.network) this.attachToNetwork(config.network);
+  }
+
+  /** Puts the function in the config's subnets and security groups (ids, no lookup: synth stays offline). */
+  private attachToNetwork(network: NonNullable<HarbormasterConfig['network']>): void {
+    (this.node.defaultChild as CfnFunction).vpcConfig = {
+      subnetIds: [...network.subnetIds],
+      securityGroupIds: [...network.securityGroupIds],
+    };
+    const policy = new Policy(this, 'VpcAccess', {
+      statements: [
+        new PolicyStatement({ effect: Effect.ALLOW, actions: [...VPC_ACCESS_ACTIONS], resources: ['*'] }),
+      ],
+      roles: [this.role!],
+    });
+    // Lambda checks the ENI permissions when it creates the function.
+    this.node.addDependency(policy);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda creates and deletes the network interfaces of a VPC function itself: these EC2 actions support no resource-level scoping (the AWSLambdaVPCAccessExecutionRole actions, without its managed policy).',
     });
   }
 }

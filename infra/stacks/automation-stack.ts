@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../shared/config/schema';
@@ -20,6 +20,7 @@ import { HarbormasterAlarms } from '../constructs/observability/harbormaster-ala
 import { HarbormasterDashboard } from '../constructs/observability/harbormaster-dashboard';
 import type { MonitoredFunction } from '../constructs/observability/monitored-function';
 import { GatedReplicator } from '../constructs/replication/gated-replicator';
+import { KmsGrantGuard } from '../constructs/guardrails/kms-grant-guard';
 
 export interface AutomationStackProps extends StackProps {
   /** The validated Harbormaster config. */
@@ -52,6 +53,8 @@ export class AutomationStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AutomationStackProps) {
     super(scope, id, props);
+    // CT.KMS.PR.3 on every key of the stack (table, topics, logs), whoever creates it.
+    Aspects.of(this).add(new KmsGrantGuard());
     const { config } = props;
     const repositoryNames = config.repositories.map((repository) => repository.name);
     const managed = {

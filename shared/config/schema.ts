@@ -304,6 +304,43 @@ export const gatedReplicationRuleSchema = z.strictObject({
   destinations: z.array(replicationDestinationSchema).min(1),
 });
 
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const logsSchema = z.strictObject({
+  /** Days the functions' log groups keep their events (CT.CLOUDWATCH.PR.2 asks for at least 365). */
+  retentionDays: z
+    .number()
+    .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+      error: `expected a CloudWatch Logs retention, one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(365),
+  /** KMS: the log groups are encrypted with a customer managed key of the stack (CT.CLOUDWATCH.PR.3). */
+  encryption: z.enum(['KMS', 'NONE'], { error: 'expected KMS or NONE' }).default('KMS'),
+});
+
+/**
+ * Puts every Harbormaster function in a VPC (CT.LAMBDA.PR.3). Ids only, no lookups, so synth stays offline.
+ * The subnets need a route to ECR, STS, SQS, SNS, DynamoDB, Secrets Manager and CloudWatch (NAT or endpoints),
+ * and to the external registries of gated replication.
+ */
+export const networkSchema = z.strictObject({
+  subnetIds: z
+    .array(
+      z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id such as subnet-0a1b2c3d' }),
+    )
+    .min(1, { error: 'expected at least one subnet id' })
+    .max(16, { error: 'expected at most 16 subnet ids' }),
+  securityGroupIds: z
+    .array(
+      z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id such as sg-0a1b2c3d' }),
+    )
+    .min(1, { error: 'expected at least one security group id' })
+    .max(5, { error: 'expected at most 5 security group ids' }),
+});
+
 export const operationsSchema = z.strictObject({
   /** Emails subscribed to the operations topic that receives alarms. */
   alarmEmails: z.array(email).default([]),
@@ -325,6 +362,8 @@ export const configSchema = z.strictObject({
   audit: auditSchema.default({ retentionDays: 400 }),
   gatedReplication: z.array(gatedReplicationRuleSchema).default([]),
   operations: operationsSchema.default({ alarmEmails: [] }),
+  logs: logsSchema.default({ retentionDays: 365, encryption: 'KMS' }),
+  network: networkSchema.optional(),
 });
 
 /** The config as written in the file (defaults not yet applied). */
@@ -351,3 +390,5 @@ export type AllowlistEntry = z.output<typeof allowlistEntrySchema>;
 export type AutoTagRule = z.output<typeof autoTagRuleSchema>;
 export type GatedReplicationRule = HarbormasterConfig['gatedReplication'][number];
 export type ReplicationDestination = z.output<typeof replicationDestinationSchema>;
+export type LogsConfig = z.output<typeof logsSchema>;
+export type NetworkConfig = z.output<typeof networkSchema>;

@@ -8,7 +8,7 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HarbormasterConfig } from '../../../shared/config/schema';
 import { AutomationFunction } from './automation-function';
-import { DeadLetterQueue } from '../dead-letter-queue';
+import { DeadLetterQueue, sourceQueueName } from '../dead-letter-queue';
 
 /** Lambda's guidance: a queue's visibility timeout of at least six times the function timeout (plus the batching window). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -48,8 +48,9 @@ export interface EventPipelineProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
-   * Most concurrent invocations the queue may drive (2-1000), e.g. to stay within ECR API rate limits.
-   * @default - no limit beyond the account's concurrency
+   * Most concurrent invocations the queue may drive (2-1000): a burst of pushes or findings must not take the
+   * account's whole Lambda concurrency nor exceed ECR's API rates.
+   * @default 10
    */
   readonly maxConcurrency?: number;
   /**
@@ -83,10 +84,13 @@ export class EventPipeline extends Construct {
     const timeout = props.timeout ?? Duration.seconds(30);
     const batchingWindow = props.maxBatchingWindow ?? Duration.seconds(0);
 
+    const queueName = sourceQueueName(this, 'Queue');
     const deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       holds: `${props.description}: events the function failed to process, and events EventBridge could not deliver`,
+      sourceQueueName: queueName,
     });
     const queue = new Queue(this, 'Queue', {
+      queueName,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // A message stays invisible while the function (and its retries within one poll) may still hold it.
@@ -108,7 +112,7 @@ export class EventPipeline extends Construct {
       new SqsEventSource(queue, {
         batchSize: props.batchSize ?? 10,
         maxBatchingWindow: props.maxBatchingWindow,
-        maxConcurrency: props.maxConcurrency,
+        maxConcurrency: props.maxConcurrency ?? 10,
         reportBatchItemFailures: true,
       }),
     );

@@ -67,6 +67,8 @@ export class HarbormasterAlarms extends Construct {
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // Only alarms of this account (confused deputy: CloudWatch acting for another account).
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
 

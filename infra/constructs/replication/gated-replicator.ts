@@ -15,7 +15,7 @@ import {
   registryCredentialSecrets,
   replicatedSourceRepositories,
 } from '../../../shared/replication/rule-targets';
-import { DeadLetterQueue } from '../dead-letter-queue';
+import { DeadLetterQueue, sourceQueueName } from '../dead-letter-queue';
 
 /** Reads a source image: manifest, blob existence and blob download (ECR's pull actions). */
 export const SOURCE_ECR_ACTIONS = [
@@ -108,10 +108,13 @@ export class GatedReplicator extends Construct {
       );
     }
 
+    const queueName = sourceQueueName(this, 'Queue');
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       holds: 'replication requests that failed every attempt',
+      sourceQueueName: queueName,
     });
     this.queue = new Queue(this, 'Queue', {
+      queueName,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: VISIBILITY_TIMEOUT,

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { App } from 'aws-cdk-lib';
+
+/**
+ * Runs AWS Control Tower's proactive controls (the cfn-guard rules @cdklabs/cdk-validator-cfnguard ships, with
+ * the cfn-guard binary it bundles: no download, works offline) over synthesized templates.
+ */
+
+const PACKAGE_DIR = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
+export const CONTROL_TOWER_RULES_DIR = path.join(PACKAGE_DIR, 'rules', 'control-tower', 'cfn-guard');
+
+function guardBinary(): string {
+  const platform = os.platform() === 'darwin' ? 'macos' : 'ubuntu';
+  const arch = os.arch() === 'arm64' ? 'aarch64' : 'x86_64';
+  const binary = path.join(PACKAGE_DIR, 'bin', platform, arch, 'cfn-guard');
+  if (!fs.existsSync(binary)) throw new Error(`cfn-guard binary missing: expected ${binary}`);
+  return binary;
+}
+
+function guardFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return guardFiles(full);
+    return entry.name.endsWith('.guard') ? [full] : [];
+  });
+}
+
+/** cfn-guard reports the rule's name (e.g. sqs_dlq_check); its message carries the control id (CT.SQS.PR.1). */
+function controlIdsByRuleName(): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const file of guardFiles(CONTROL_TOWER_RULES_DIR)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const id = /\[(CT\.[A-Z0-9-]+\.PR\.\d+)\]/.exec(text)?.[1];
+    if (!id) throw new Error(`no control id in ${file}`);
+    for (const match of text.matchAll(/^rule (\w+) when/gm)) ids.set(match[1], id);
+  }
+  return ids;
+}
+
+/** One failed control on one stack, e.g. { stack: 'HarbormasterRegistry', control: 'CT.ECR.PR.3' }. */
+export interface ControlFailure {
+  readonly stack: string;
+  readonly control: string;
+}
+
+interface GuardFileResult {
+  readonly name: string;
+  readonly not_compliant: ReadonlyArray<{ readonly Rule?: { readonly name: string } }>;
+}
+
+/** Every control-tower control that fails on a template of the app, sorted; [] when all pass. */
+export function controlTowerFailures(app: App): ControlFailure[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'harbormaster-ct-'));
+  try {
+    const assembly = app.synth({ force: true });
+    const templates = assembly.stacks.map((stack) => {
+      const file = path.join(outdir, `${stack.stackName}.json`);
+      fs.writeFileSync(file, JSON.stringify(stack.template));
+      return file;
+    });
+    const args = ['validate', '--rules', CONTROL_TOWER_RULES_DIR];
+    for (const file of templates) args.push('--data', file);
+    args.push('--output-format', 'json', '--show-summary', 'none', '--structured');
+    let stdout: string;
+    try {
+      stdout = execFileSync(guardBinary(), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    } catch (error) {
+      // cfn-guard exits 19 when a rule fails; its report is still on stdout.
+      const failed = error as { status?: number; stdout?: string };
+      if (failed.status !== 19 || !failed.stdout) throw error;
+      stdout = failed.stdout;
+    }
+    const ids = controlIdsByRuleName();
+    const results = JSON.parse(stdout) as GuardFileResult[];
+    const failures = results.flatMap((result) =>
+      result.not_compliant.map((check) => {
+        const rule = check.Rule?.name ?? '(unnamed)';
+        return { stack: path.basename(result.name, '.json'), control: ids.get(rule) ?? rule };
+      }),
+    );
+    const key = (f: ControlFailure) => `${f.stack} ${f.control}`;
+    const unique = new Map(failures.map((f) => [key(f), f]));
+    return [...unique.values()].sort((a, b) => key(a).localeCompare(key(b)));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
