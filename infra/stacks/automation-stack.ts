@@ -114,6 +114,7 @@ export class AutomationStack extends Stack {
         alertTopic: this.findings.topic,
       });
       this.enableReplication(this.replicator.queue);
+      this.replicator.acceptMessagesOnlyFrom(this.scanEvents.handlerRole);
     }
 
     const observed = { functions: this.monitoredFunctions, deadLetterQueues: this.deadLetterQueues };

@@ -1,6 +1,14 @@
 import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  AnyPrincipal,
+  Effect,
+  type IRole,
+  Policy,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -182,6 +190,25 @@ export class GatedReplicator extends Construct {
     this.grantSecrets(props.config);
     this.grantAudit(props.auditTable);
     this.grantAlerts(props.alertTopic);
+  }
+
+  /**
+   * Makes `sender` (the scan function's role) the only principal that may send to the replication queue: an
+   * explicit deny for every other principal, because in its own account any identity policy granting
+   * sqs:SendMessage would otherwise do. The replicator still re-checks every message against its compiled config.
+   * Operators cannot move dead letters back with start-message-move-task; `harbormaster backfill` re-copies.
+   */
+  public acceptMessagesOnlyFrom(sender: IRole): void {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheScanFunctionSends',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': sender.roleArn } },
+      }),
+    );
   }
 
   private grantEcr(config: HarbormasterConfig): void {
