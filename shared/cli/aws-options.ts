@@ -2,12 +2,20 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
 import { CliError, EXIT } from './errors';
 
-/** `--region` and `--profile` as every AWS-calling command receives them. */
+/** `--region`, `--profile` and `--endpoint-url` as every AWS-calling command receives them. */
 export interface AwsOptions {
   readonly region?: string;
   readonly profile?: string;
+  /** Every AWS client's endpoint (a local emulator); AWS_ENDPOINT_URL when absent. */
+  readonly endpointUrl?: string;
+  /** The command's --config: its env.region is the last region fallback. */
+  readonly config?: string;
 }
 
 /**
@@ -33,20 +41,100 @@ export interface CliDeps {
 /** Env var naming the audit table when --table is not given. */
 export const AUDIT_TABLE_ENV = 'HARBORMASTER_AUDIT_TABLE';
 
-type ClientClass<T> = new (config: { region?: string; profile?: string }) => T;
+type Env = Readonly<Record<string, string | undefined>>;
 
-/** Caches one client per class, region and profile: a command creates each client once. */
-function cachedFactory<T>(Client: ClientClass<T>): (options: AwsOptions) => T {
+interface SdkClientConfig {
+  region?: string | (() => Promise<string>);
+  profile?: string;
+  endpoint?: string;
+}
+
+type ClientClass<T> = new (config: SdkClientConfig) => T;
+
+/** The profile a command uses: --profile, then AWS_PROFILE; undefined means the standard chain. */
+function profileName(options: AwsOptions, env: Env): string | undefined {
+  return options.profile ?? env.AWS_PROFILE;
+}
+
+/** The section names of an AWS shared config or credentials file (`[profile x]` in config, `[x]` in both). */
+function profileSections(file: string): Set<string> {
+  if (!existsSync(file)) return new Set();
+  const names = new Set<string>();
+  for (const match of readFileSync(file, 'utf8').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]/gm)) {
+    names.add(match[1]);
+  }
+  return names;
+}
+
+/**
+ * Fails with the profile's name when a named profile is in neither shared file: the SDK alone would only
+ * say it found no credentials.
+ */
+export function assertProfileExists(profile: string | undefined, env: Env): void {
+  if (!profile) return;
+  const home = env.HOME ?? os.homedir();
+  const configFile = env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config');
+  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, '.aws', 'credentials');
+  if (profileSections(configFile).has(profile) || profileSections(credentialsFile).has(profile)) return;
+  throw new CliError(`AWS profile "${profile}" was not found in ${configFile} or ${credentialsFile}`);
+}
+
+/** env.region of the command's --config (or of ./harbormaster.config.yaml when present), else undefined. */
+function configRegion(options: AwsOptions): string | undefined {
+  const file = options.config ?? DEFAULT_CONFIG_PATH;
+  if (options.config === undefined && !existsSync(file)) return undefined;
+  return loadConfig(file).env.region;
+}
+
+/**
+ * The SDK client settings for a command. Region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
+ * region, then the config's env.region. Endpoint: --endpoint-url, then AWS_ENDPOINT_URL (a local emulator).
+ * `sdkRegion` is the SDK's own resolution (AWS_REGION and the profile), asked only when no flag or variable decides.
+ */
+export function awsClientConfig(
+  options: AwsOptions,
+  env: Env,
+  sdkRegion: () => Promise<string>,
+): SdkClientConfig {
+  const profile = profileName(options, env);
+  assertProfileExists(profile, env);
+  const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL;
+  const explicit = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region =
+    explicit ??
+    (async () => {
+      try {
+        return await sdkRegion();
+      } catch {
+        const fromConfig = configRegion(options);
+        if (fromConfig) return fromConfig;
+        throw new CliError(
+          'no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, give the profile a region, or set env.region in the config',
+        );
+      }
+    });
+  return {
+    region,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/** Caches one client per class, region, profile and endpoint: a command creates each client once. */
+function cachedFactory<T>(Client: ClientClass<T>, env: Env = process.env): (options: AwsOptions) => T {
   const cache = new Map<string, T>();
   return (options) => {
-    const key = `${options.region ?? ''}|${options.profile ?? ''}`;
+    const key = `${options.region ?? ''}|${options.profile ?? ''}|${options.endpointUrl ?? ''}|${options.config ?? ''}`;
     let client = cache.get(key);
     if (!client) {
-      // The client's own `profile` setting selects the profile for credentials and region alike (standard chain otherwise).
-      client = new Client({
-        ...(options.region ? { region: options.region } : {}),
-        ...(options.profile ? { profile: options.profile } : {}),
-      });
+      // The SDK's own region chain (AWS_REGION, then the profile's region), asked through a client without one.
+      const sdkRegion = () =>
+        (
+          new Client({ ...(options.profile ? { profile: options.profile } : {}) }) as {
+            config: { region: () => Promise<string> };
+          }
+        ).config.region();
+      client = new Client(awsClientConfig(options, env, sdkRegion));
       cache.set(key, client);
     }
     return client;
@@ -85,16 +173,33 @@ export function resolveCliDeps(explicit?: CliDeps): CliDeps {
 /** Adds --region and --profile to a command. */
 export function addAwsOptions(command: Command): Command {
   return command
-    .option('--region <region>', "AWS region (default: AWS_REGION or the profile's region)")
+    .option(
+      '--region <region>',
+      "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then the config's env.region)",
+    )
     .option(
       '--profile <name>',
       'named profile from ~/.aws/config (default: AWS_PROFILE or the standard credential chain)',
+    )
+    .option(
+      '--endpoint-url <url>',
+      'send every AWS call to this endpoint, e.g. a local emulator (default: AWS_ENDPOINT_URL)',
     );
 }
 
 /** Picks the AWS options out of a command's parsed options. */
-export function awsOptionsFrom(options: { region?: string; profile?: string }): AwsOptions {
-  return { region: options.region, profile: options.profile };
+export function awsOptionsFrom(options: {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  config?: string;
+}): AwsOptions {
+  return {
+    region: options.region,
+    profile: options.profile,
+    endpointUrl: options.endpointUrl,
+    config: options.config,
+  };
 }
 
 /** The audit table from --table or HARBORMASTER_AUDIT_TABLE; a clear error naming both when neither is set. */
@@ -117,9 +222,11 @@ export function awsError(action: string, error: unknown): CliError {
   const e = error as { name?: string; message?: string };
   const message = e?.message ?? String(error);
   if (/region is missing|region not accepted/i.test(message)) {
-    return new CliError(`${action}: no AWS region: pass --region or set AWS_REGION`, EXIT.ERROR, {
-      cause: error,
-    });
+    return new CliError(
+      `${action}: no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or set env.region in the config`,
+      EXIT.ERROR,
+      { cause: error },
+    );
   }
   if (e?.name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return new CliError(

@@ -1,3 +1,4 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CopyError, copyImage, type CopyProgress, type CopyResult } from '../../oci/copy';
@@ -15,6 +16,8 @@ import {
   parseReference,
   type ImageReference,
 } from '../../oci/reference';
+import { awsClientConfig } from '../aws-options';
+import { dockerCredentials, hasCredentialHelperFor } from '../docker-config';
 import { CliError } from '../errors';
 
 interface CopyFlags {
@@ -27,6 +30,8 @@ interface CopyFlags {
   concurrency: string;
   chunkSize?: string;
   json?: boolean;
+  profile?: string;
+  endpointUrl?: string;
 }
 
 /** Environment variables read when the flags are absent, so passwords need not appear in `ps` or shell history. */
@@ -45,7 +50,7 @@ export function registerCopy(program: Command): void {
     .argument('<dst>', 'destination reference; without a tag, the source tag is used')
     .option(
       '--src-creds <user:pass>',
-      `source credentials (or set ${CREDENTIAL_ENV.source}); ECR hosts use the AWS credential chain`,
+      `source credentials (or set ${CREDENTIAL_ENV.source}); else Docker's config.json (docker login, credential helpers), and the AWS credential chain for ECR hosts`,
     )
     .option('--dest-creds <user:pass>', `destination credentials (or set ${CREDENTIAL_ENV.destination})`)
     .option('--plain-http', 'speak plain HTTP (no TLS) to both registries')
@@ -54,6 +59,11 @@ export function registerCopy(program: Command): void {
     .option('--insecure', 'do not verify TLS certificates (self-signed registries)')
     .option('--concurrency <n>', 'blobs transferred at the same time (1-64)', '4')
     .option('--chunk-size <MiB>', 'upload blobs larger than this in chunks of this many MiB (at least 5)')
+    .option('--profile <name>', 'AWS profile for ECR tokens (default: AWS_PROFILE or the standard chain)')
+    .option(
+      '--endpoint-url <url>',
+      'AWS endpoint for ECR token calls, e.g. a local emulator (default: AWS_ENDPOINT_URL)',
+    )
     .option(
       '--json',
       'print one JSON object {digest, bytesCopied, blobsCopied, blobsSkipped, seconds} on stdout',
@@ -69,7 +79,16 @@ export function registerCopy(program: Command): void {
       if (flags.plainHttp || flags.srcPlainHttp) plainHosts.add(source.registry);
       if (flags.plainHttp || flags.destPlainHttp) plainHosts.add(destination.registry);
       // One provider for both sides: a copy within one ECR account and region asks for one token.
-      const ecr = ecrCredentialProvider();
+      const ecr = ecrCredentialProvider(
+        (region) =>
+          new ECRClient(
+            awsClientConfig(
+              { region, profile: flags.profile, endpointUrl: flags.endpointUrl },
+              process.env,
+              async () => region,
+            ),
+          ),
+      );
       const bar = process.stderr.isTTY ? progressBar() : undefined;
       let result: CopyResult;
       try {
@@ -144,7 +163,11 @@ function integerFlag(value: string, flag: string, min: number, max: number): num
   return parsed;
 }
 
-/** Explicit USER:PASS wins; an ECR host falls back to the AWS credential chain; anything else goes anonymous. */
+/**
+ * Explicit USER:PASS wins. Then an ECR host uses the AWS credential chain (unless Docker's config.json names a
+ * credential helper for it: a stored `docker login` token for ECR expires in 12 hours). Any other host uses what
+ * `docker login` stored for that host alone, else goes anonymous.
+ */
 function credentials(
   text: string | undefined,
   target: ImageReference,
@@ -159,7 +182,10 @@ function credentials(
       throw error;
     }
   }
-  return isEcrHost(target.registry) ? ecr : undefined;
+  const docker = { env: process.env };
+  if (isEcrHost(target.registry) && !hasCredentialHelperFor(target.registry, docker)) return ecr;
+  // Looked up when the registry asks, and only for the host this side names: never sent to another origin.
+  return async (host) => (host === target.registry ? dockerCredentials(host, docker) : undefined);
 }
 
 function megabytes(bytes: number): string {

@@ -21,7 +21,9 @@ import {
 import { CliError, EXIT } from '../errors';
 import { parseDuration, parsePositiveInt } from '../format/duration';
 import { formatFindings, sortFindings } from '../format/findings';
+import { formatGateReport, formatMarkdown, parseGateFormat } from '../format/gate-report';
 import { formatImageRef, parseImageRef } from '../format/image-ref';
+import { appendStepSummary } from '../format/step-summary';
 
 interface GateOptions {
   maxSeverity?: string;
@@ -30,6 +32,7 @@ interface GateOptions {
   config?: string;
   top: string;
   json?: boolean;
+  format?: string;
   region?: string;
   profile?: string;
 }
@@ -124,6 +127,7 @@ async function waitForScan(
       throw new CliError(
         `timed out after ${Math.round(timing.timeoutMs / 1000)}s waiting for the scan of ${image.label} (last status ${status})` +
           (status === 'NOT STARTED' ? '; is scanning on push enabled for this repository?' : ''),
+        EXIT.TIMEOUT,
       );
     }
     await deps.sleep(timing.pollMs);
@@ -205,14 +209,15 @@ export function registerGate(program: Command, explicitDeps?: CliDeps): void {
       '--max-severity <level>',
       'highest severity that still passes (NONE, INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL); overrides the config',
     )
-    .option('--timeout <duration>', 'give up waiting for the scan after this long (exit 2)', '10m')
+    .option('--timeout <duration>', 'give up waiting for the scan after this long (exit 3)', '10m')
     .option('--poll <duration>', 'time between scan status checks', '10s')
     .option(
       '--config <file>',
       `Harbormaster config with the repository's scan policy and allowlist (default: ${DEFAULT_CONFIG_PATH})`,
     )
     .option('--top <n>', 'show at most this many findings', '10')
-    .option('--json', 'print the result as JSON');
+    .option('--format <format>', 'text, json, sarif, junit or markdown (default: text)')
+    .option('--json', 'print the result as JSON (same as --format json)');
   addAwsOptions(command);
   command.addHelpText(
     'after',
@@ -223,7 +228,8 @@ Examples:
   $ harbormaster gate 111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:v1.4.2 --json
 
 Uses the same verdict code and allowlist as the scan function. Works for basic and enhanced scanning.
-Exit codes: 0 pass, 1 fail, 2 error (scan FAILED, unsupported image, bad input) or timeout.`,
+With GITHUB_STEP_SUMMARY set (GitHub Actions), a Markdown summary is appended to that file.
+Exit codes: 0 pass, 1 fail, 2 error (scan FAILED, unsupported image, bad input), 3 timeout.`,
   );
   command.action(async (imageArg: string, options: GateOptions) => {
     const deps = resolveCliDeps(explicitDeps);
@@ -231,6 +237,7 @@ Exit codes: 0 pass, 1 fail, 2 error (scan FAILED, unsupported image, bad input) 
     const timeoutMs = parseDuration(options.timeout, '--timeout');
     const pollMs = parseDuration(options.poll, '--poll');
     const top = parsePositiveInt(options.top, '--top');
+    const format = parseGateFormat(options.format, options.json);
     const policy = gatePolicy(ref.repository, options, deps);
     const result = await gateImage(deps, {
       ...ref,
@@ -240,7 +247,8 @@ Exit codes: 0 pass, 1 fail, 2 error (scan FAILED, unsupported image, bad input) 
       top,
       ...awsOptionsFrom(options),
     });
-    deps.out(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatGateResult(result));
+    deps.out(format === 'text' ? formatGateResult(result) : formatGateReport(result, format));
+    appendStepSummary(deps.env, formatMarkdown(result));
     if (result.verdict.result === 'fail') {
       throw new CliError(`${result.image} fails its scan policy (${result.verdict.reason})`, EXIT.FAIL);
     }

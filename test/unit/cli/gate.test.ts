@@ -235,7 +235,7 @@ describe('harbormaster gate', () => {
     expect(out).toContain('findings: none (threshold MEDIUM)');
   });
 
-  it('keeps polling while the scan is not found, then exits 2 at --timeout (fake clock, no real wait)', async () => {
+  it('keeps polling while the scan is not found, then exits 3 at --timeout (fake clock, no real wait)', async () => {
     // Prepare
     ecr
       .on(DescribeImageScanFindingsCommand)
@@ -245,7 +245,7 @@ describe('harbormaster gate', () => {
     const code = await gate('--timeout', '10m', '--poll', '10s');
 
     // Assess
-    expect(code).toBe(2);
+    expect(code).toBe(3);
     expect(sleeps).toHaveLength(60);
     expect(ecr).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 61);
     expect(err).toContain(
@@ -253,7 +253,7 @@ describe('harbormaster gate', () => {
     );
   });
 
-  it('exits 2 when the scan stays PENDING past the timeout', async () => {
+  it('exits 3 when the scan stays PENDING past the timeout', async () => {
     // Prepare
     ecr.on(DescribeImageScanFindingsCommand).resolves(status('PENDING'));
 
@@ -261,7 +261,7 @@ describe('harbormaster gate', () => {
     const code = await gate('--timeout', '30s', '--poll', '10s');
 
     // Assess
-    expect(code).toBe(2);
+    expect(code).toBe(3);
     expect(err).toContain('timed out after 30s');
   });
 
