@@ -127,6 +127,10 @@ export const scanPolicySchema = z.strictObject({
   promoteTo: z.array(imageTag).default([]),
   /** Remove release tags from an image that fails its scan (the image itself is kept). */
   quarantine: z.boolean().default(false),
+  /** Fail the verdict of an image without a valid signature from one of `trustedSigners` (default false). */
+  requireSignature: z.boolean().optional(),
+  /** Keys of `signing.signers` whose signatures count for this repository. */
+  trustedSigners: z.array(nonEmptyString).optional(),
 });
 
 /** Settings shared by managed repositories and by creation templates. */
@@ -341,6 +345,81 @@ export const networkSchema = z.strictObject({
     .max(5, { error: 'expected at most 5 security group ids' }),
 });
 
+/** An AWS Signer signing profile ARN (what ECR's signing rules and the Notation verifier accept). */
+export const SIGNING_PROFILE_ARN =
+  /^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}$/;
+const signingProfileArn = z
+  .string({ error: 'expected an AWS Signer signing profile ARN' })
+  .max(200, { error: 'expected a signing profile ARN of at most 200 characters' })
+  .regex(SIGNING_PROFILE_ARN, {
+    error:
+      'expected an AWS Signer signing profile ARN such as arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release',
+  });
+/** A profile ARN (any version) or a profile version ARN (`.../signing-profiles/NAME/VERSION`). */
+const trustedProfileArn = z
+  .string({ error: 'expected an AWS Signer signing profile ARN' })
+  .regex(
+    /^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}(\/[a-zA-Z0-9]{10})?$/,
+    {
+      error: 'expected a signing profile ARN or a profile version ARN (.../signing-profiles/NAME[/VERSION])',
+    },
+  );
+const pemText = (kind: string) =>
+  z.string({ error: `expected a PEM ${kind}` }).includes(`-----BEGIN ${kind.toUpperCase()}-----`, {
+    error: `expected a PEM ${kind} (-----BEGIN ${kind.toUpperCase()}-----)`,
+  });
+
+/** Signers whose signatures a repository's `scan.trustedSigners` can trust (PEMs are parsed by checks/signing). */
+export const trustedSignerSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      /** Notation signatures (AWS Signer, or a private CA) chaining to a trust anchor. */
+      type: z.literal('notation'),
+      /** Profile ARNs or profile version ARNs; required for AWS Signer (its root signs for every account). */
+      signingProfiles: z.array(trustedProfileArn).default([]),
+      /** Root certificates (PEM), e.g. AWS Signer's Notation root. */
+      trustAnchors: z.array(pemText('certificate')).min(1, { error: 'expected at least one trust anchor' }),
+    }),
+    z.strictObject({
+      /** Keyed cosign signatures (the .sig tag, or cosign 3 bundles): the public half of `cosign generate-key-pair`. */
+      type: z.literal('cosign'),
+      publicKeys: z.array(pemText('public key')).min(1, { error: 'expected at least one public key' }),
+    }),
+  ],
+  { error: 'expected a trusted signer with type notation or cosign' },
+);
+
+/** ECR managed signing (AWS::ECR::SigningConfiguration) and the signers repositories can trust. */
+export const signingSchema = z.strictObject({
+  /** Sign on push with AWS Signer (at most 10 rules; ECR picks the rule for each pushed image). */
+  rules: z
+    .array(
+      z.strictObject({
+        /** A signing profile in the registry's account and region (platform Notation-OCI-SHA384-ECDSA). */
+        signingProfileArn,
+        /** Repository name filters ("*" wildcard); omitted: every repository of the registry. */
+        repositoryFilters: z
+          .array(
+            z
+              .string()
+              .regex(/^[a-z0-9*._/-]{1,256}$/, { error: 'expected a repository filter such as payments/*' }),
+          )
+          .min(1, { error: 'expected at least one filter (omit repositoryFilters to sign every repository)' })
+          .max(100, { error: 'expected at most 100 filters per signing rule' })
+          .optional(),
+      }),
+    )
+    .max(10, { error: 'expected at most 10 signing rules (the ECR limit)' })
+    .default([]),
+  signers: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lowercase signer key' }),
+      trustedSignerSchema,
+    )
+    .default({}),
+});
+
 export const operationsSchema = z.strictObject({
   /** Emails subscribed to the operations topic that receives alarms. */
   alarmEmails: z.array(email).default([]),
@@ -364,6 +443,7 @@ export const configSchema = z.strictObject({
   operations: operationsSchema.default({ alarmEmails: [] }),
   logs: logsSchema.default({ retentionDays: 365, encryption: 'KMS' }),
   network: networkSchema.optional(),
+  signing: signingSchema.optional(),
 });
 
 /** The config as written in the file (defaults not yet applied). */
@@ -392,3 +472,4 @@ export type GatedReplicationRule = HarbormasterConfig['gatedReplication'][number
 export type ReplicationDestination = z.output<typeof replicationDestinationSchema>;
 export type LogsConfig = z.output<typeof logsSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type SigningConfig = z.output<typeof signingSchema>;

@@ -16,6 +16,7 @@ import { pullThroughPrefixes } from './pull-through-prefixes';
 import { resourceTags } from './resource-tags';
 import { replicationLimits } from './replication-limits';
 import { scanningFrequency } from './scanning-frequency';
+import { signing } from './signing';
 import { teamExists } from './team-exists';
 import type { ConfigCheck } from './types';
 import { uniqueRepositoryNames } from './unique-repository-names';
@@ -44,4 +45,5 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   replicationLimits,
   creationTemplatePrefixes,
   gatedReplication,
+  signing,
 ];
