@@ -1,6 +1,7 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
+import { allowlistExpiries } from '../../shared/config/allowlist-expiry';
 import type { HarbormasterConfig } from '../../shared/config/schema';
 import { CreationTemplates } from '../constructs/registry/creation-templates';
 import { GovernedRepository } from '../constructs/registry/governed-repository';
@@ -11,6 +12,11 @@ import { RegistryScanning } from '../constructs/registry/registry-scanning';
 export interface RegistryStackProps extends StackProps {
   /** The validated Harbormaster config. */
   readonly config: HarbormasterConfig;
+  /**
+   * The clock for allowlist expiry warnings.
+   * @default - the context value `harbormaster:now` (an ISO date, e.g. `-c harbormaster:now=2027-03-01`), else now
+   */
+  readonly now?: Date;
 }
 
 /** Construct id of a repository: its name without the separators CloudFormation ids cannot hold. */
@@ -37,6 +43,18 @@ export class RegistryStack extends Stack {
     for (const repo of config.repositories) {
       const governed = new GovernedRepository(this, repositoryId(repo.name), { config: repo });
       repositories.set(repo.name, governed.repository);
+    }
+    // Expired or soon-expiring allowlist entries: a synth warning on the repository, so nobody learns it from a failing image.
+    const contextNow: unknown = this.node.tryGetContext('harbormaster:now');
+    const now = props.now ?? (typeof contextNow === 'string' ? new Date(contextNow) : new Date());
+    if (Number.isNaN(now.getTime())) {
+      throw new Error(
+        `context harbormaster:now: expected an ISO date such as 2027-03-01, got ${String(contextNow)}`,
+      );
+    }
+    for (const expiry of allowlistExpiries(config, now)) {
+      const repository = this.node.findChild(repositoryId(expiry.repository));
+      Annotations.of(repository).addWarningV2(`harbormaster:allowlist-${expiry.status}`, expiry.message);
     }
     this.repositories = repositories;
 

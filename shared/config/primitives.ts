@@ -65,7 +65,15 @@ export type SeverityThreshold = z.infer<typeof severityThreshold>;
 export const isoDate = z
   .string({ error: 'expected a date as YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date as YYYY-MM-DD' })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: 'expected a real calendar date' });
+  // Date.parse rolls 2027-02-30 over to March 2: only a date that reads back the same is real.
+  .refine(
+    (s) => {
+      const [year, month, day] = s.split('-').map(Number);
+      const date = new Date(Date.UTC(year, month - 1, day));
+      return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+    },
+    { error: 'expected a real calendar date' },
+  );
 
 export const email = z.email({ error: 'expected an email address' });
 

@@ -108,12 +108,22 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const allowlisted = [...excusedIds].sort();
 
   const allowText = allowlisted.length > 0 ? `; allowlisted: ${allowlisted.join(', ')}` : '';
+  // A failing reason names the lapsed entries that no longer excuse a blocking finding (with counts only,
+  // every lapsed entry), so the owner sees why an image that used to pass fails now.
+  const blocks = (id: string) =>
+    findings === undefined ||
+    findings.some((f) => f.id.toUpperCase() === id && isAboveThreshold(f.severity, policy.maxSeverity));
+  const lapsed = policy.allowlist.filter(
+    (e) => !active.has(e.id.toUpperCase()) && blocks(e.id.toUpperCase()),
+  );
+  const lapsedText =
+    lapsed.length > 0 ? `; allowlist expired: ${lapsed.map((e) => `${e.id} (${e.expires})`).join(', ')}` : '';
   const above =
     policy.maxSeverity === 'NONE'
       ? '(threshold NONE tolerates no finding)'
       : `above threshold ${policy.maxSeverity}`;
   const reason = failed
-    ? `fail: ${formatCounts(blockingCounts)} ${above}${uncountedNote}${allowText}`
+    ? `fail: ${formatCounts(blockingCounts)} ${above}${uncountedNote}${allowText}${lapsedText}`
     : policy.maxSeverity === 'NONE'
       ? `pass: no findings${allowText}`
       : `pass: no finding above threshold ${policy.maxSeverity}${highestSeverity ? ` (highest ${highestSeverity})` : ''}${allowText}`;

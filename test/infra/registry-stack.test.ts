@@ -405,9 +405,11 @@ describe('a broken config file', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('invalid config test/fixtures/config/broken.yaml:');
     expect(result.stderr).toContain(
-      '  repositories[0].lifecycle.keepLast: expected a positive integer, got -1',
+      '  test/fixtures/config/broken.yaml:10:17: repositories[0].lifecycle.keepLast (payments/api): expected a positive integer, got -1',
     );
-    expect(result.stderr).toContain('  repositories[1].name: expected an ECR repository name');
+    expect(result.stderr).toContain(
+      '  test/fixtures/config/broken.yaml:11:11: repositories[1].name: expected an ECR repository name',
+    );
     expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   });
 });

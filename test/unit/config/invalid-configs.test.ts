@@ -64,7 +64,7 @@ const schemaCases: Case[] = [
   {
     name: 'a misspelt key',
     breakIt: (d) => (d.repositories[1].tagMutabilty = 'IMMUTABLE'),
-    line: 'repositories[1]: unknown field(s) tagMutabilty',
+    line: 'repositories[1].tagMutabilty: unknown field (did you mean tagMutability?)',
   },
   {
     name: 'unknown tag mutability',
