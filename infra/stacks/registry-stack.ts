@@ -8,6 +8,7 @@ import { GovernedRepository } from '../constructs/registry/governed-repository';
 import { NativeReplication } from '../constructs/registry/native-replication';
 import { PullThroughCache } from '../constructs/registry/pull-through-cache';
 import { RegistryScanning } from '../constructs/registry/registry-scanning';
+import { SigningConfiguration } from '../constructs/registry/signing-configuration';
 
 export interface RegistryStackProps extends StackProps {
   /** The validated Harbormaster config. */
@@ -63,6 +64,12 @@ export class RegistryStack extends Stack {
       new PullThroughCache(this, 'PullThroughCache', { rules: config.pullThroughCache });
     if (config.replication && config.replication.rules.length > 0) {
       new NativeReplication(this, 'Replication', { config: config.replication });
+    }
+    if (config.signing && config.signing.rules.length > 0) {
+      new SigningConfiguration(this, 'Signing', {
+        rules: config.signing.rules,
+        repositories: config.repositories,
+      });
     }
     if (config.creationTemplates.length > 0) {
       new CreationTemplates(this, 'CreationTemplates', { templates: config.creationTemplates });
