@@ -1,3 +1,4 @@
+import { Redactor } from '../redact/redact';
 import type { SlackPayload } from './slack-blocks';
 
 /** Posting to Slack failed for good. Never carries the webhook URL (it is a secret). */
@@ -19,6 +20,8 @@ export interface SlackPostOptions {
   readonly maxRetryAfterSeconds?: number;
   /** Wait before retrying a 5xx or network error, doubled each attempt. @default 500 */
   readonly backoffMs?: number;
+  /** One attempt (connect, send, answer) longer than this is abandoned as a network error. @default 10000 */
+  readonly timeoutMs?: number;
   /** @default global fetch */
   readonly fetch?: typeof fetch;
   /** @default setTimeout-based sleep */
@@ -40,21 +43,32 @@ function retryAfterSeconds(header: string | null, now = Date.now()): number {
   return Number.isNaN(date) ? 1 : Math.max(0, (date - now) / 1000);
 }
 
-/** Removes every occurrence of the webhook URL (and its path) from a text before it goes into an error. */
-function scrub(text: string, url: string): string {
-  let out = text.split(url).join('<webhook>');
+/**
+ * The webhook URL is the secret: a redactor for it, its path and its token segment, in every form (raw,
+ * URL-encoded, base64), so nothing Slack (or a proxy) echoes puts it into an error.
+ */
+function webhookRedactor(url: string): Redactor {
+  const redactor = new Redactor([url]);
   try {
-    const path = new URL(url).pathname;
-    if (path.length > 1) out = out.split(path).join('<webhook-path>');
+    const parsed = new URL(url);
+    redactor.add(parsed.href);
+    if (parsed.pathname.length > 1) redactor.add(parsed.pathname);
+    // hooks.slack.com/services/T…/B…/<token>: the last segment alone is enough to post.
+    for (const segment of parsed.pathname.split('/')) if (segment.length >= 8) redactor.add(segment);
+    if (parsed.search) redactor.add(parsed.search.slice(1));
   } catch {
-    // Not a URL: nothing more to scrub.
+    // Not a URL: the raw text is all there is to scrub.
   }
-  return out;
+  return redactor;
 }
 
+const TEXT_LIMIT = 200;
+
 /**
- * Posts a payload to a Slack incoming webhook. Honours 429 Retry-After and retries 5xx and network errors,
- * at most `maxAttempts` times in all; a 4xx other than 429 (bad payload, revoked webhook) fails at once.
+ * Posts a payload to a Slack incoming webhook. Honours 429 Retry-After and retries 5xx and network errors
+ * (a timed-out attempt is one), at most `maxAttempts` times in all; a 4xx other than 429 (bad payload, revoked
+ * webhook) fails at once. Redirects are not followed: the payload goes to the webhook's host or nowhere, and a
+ * 3xx is a failure, never a delivery. Error texts are cleaned of the webhook URL and cut to one short line.
  */
 export async function postToSlack(
   webhookUrl: string,
@@ -64,6 +78,8 @@ export async function postToSlack(
   const maxAttempts = options.maxAttempts ?? 3;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 10;
   const backoffMs = options.backoffMs ?? 500;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const redactor = webhookRedactor(webhookUrl);
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? defaultSleep;
   const body = JSON.stringify(payload);
@@ -77,17 +93,38 @@ export async function postToSlack(
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const err = error as Error;
-      lastFailure = `network error (${scrub(`${err.name}: ${err.message}`, webhookUrl)})`;
+      const what =
+        err?.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000}s`
+          : `${err?.name}: ${err?.message}`;
+      const detail = (err?.cause as Error | undefined)?.message;
+      lastFailure = `network error (${redactor.clean(detail ? `${what}: ${detail}` : what, TEXT_LIMIT)})`;
       lastCause = new Error(lastFailure);
       if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
       continue;
     }
-    if (response.ok) return { attempts: attempt };
+    // An opaque redirect (status 0) or any 3xx: Slack's webhooks answer 200; a redirect means the URL is wrong or
+    // something between wants the payload elsewhere. Following it would post the alert to another host.
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      const where = location ? ` to ${redactor.clean(location, TEXT_LIMIT)}` : '';
+      throw new SlackDeliveryError(
+        `Slack webhook answered with a redirect (HTTP ${response.status || '3xx'})${where}; redirects are not followed, the message was not delivered`,
+        attempt,
+      );
+    }
+    if (response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      return { attempts: attempt };
+    }
 
-    const text = scrub((await response.text().catch(() => '')).slice(0, 200), webhookUrl);
+    const text = redactor.clean(await response.text().catch(() => ''), TEXT_LIMIT);
     lastFailure = `HTTP ${response.status}${text ? ` ${text}` : ''}`;
     lastCause = new Error(lastFailure);
     if (response.status === 429) {

@@ -1,7 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { CopyError } from './errors';
-import { EarlyResponseError, discardBody, statusError, toNetworkError, writeBody } from './http';
+import {
+  EarlyResponseError,
+  NetworkError,
+  discardBody,
+  statusError,
+  toNetworkError,
+  writeBody,
+  type HttpTimeouts,
+} from './http';
 import type { Descriptor } from './manifest';
 import type { RegistryClient } from './registry-client';
 import { RetryableError, withRetry, type RetryPolicy } from './retry';
@@ -15,8 +23,16 @@ export interface BlobContext {
   chunkSize: number;
   retry: RetryPolicy;
   signal?: AbortSignal;
+  deadlines: BlobDeadlines;
   /** Called with the bytes streamed to the destination (negative when a restarted upload gives some back). */
   onBytes: (delta: number) => void;
+}
+
+/** Time bounds of one blob (see CopyDeadlines in copy.ts). */
+export interface BlobDeadlines extends HttpTimeouts {
+  minBytesPerSecond: number;
+  throughputWindowMs: number;
+  blobMs: number | ((size: number) => number);
 }
 
 /** `present`: already at the destination; `mounted`: cross-repository mount; `copied`: bytes streamed. */
@@ -31,32 +47,143 @@ interface UploadState {
   interrupted: boolean;
   /** Bytes reported through onBytes for this blob so far. */
   reported: number;
+  /** What the watchdog sees: the reader and request of the attempt under way, and what it waits for. */
+  phase: 'other' | 'stream' | 'answer';
+  phaseStartedAt: number;
+  /** Reader position when the current throughput window started. */
+  windowPosition: number;
+  reader?: SourceReader;
+  request?: ClientRequest;
+  /** Set by the watchdog: the error the current attempt fails with (the socket errors it causes are not the story). */
+  tripped?: Error;
 }
 
 const OCTET_STREAM = 'application/octet-stream';
 
-/** Copies one blob unless the destination has it, verifying its sha256 and size while streaming. */
+/**
+ * Copies one blob unless the destination has it, verifying its sha256 and size while streaming. A watchdog
+ * bounds it: the whole blob (retries included) within its deadline, the stream at a minimum throughput, and the
+ * answer to a complete upload within the request timeout.
+ */
 export async function copyBlob(ctx: BlobContext, blob: Descriptor): Promise<BlobOutcome> {
-  if (await withRetry(ctx.retry, () => blobExists(ctx.destination, blob.digest), ctx.signal))
-    return 'present';
-  const state: UploadState = { confirmed: 0, interrupted: false, reported: 0 };
+  const state: UploadState = {
+    confirmed: 0,
+    interrupted: false,
+    reported: 0,
+    phase: 'other',
+    phaseStartedAt: 0,
+    windowPosition: 0,
+  };
+  const watchdog = startWatchdog(ctx, blob, state);
   try {
+    if (await withRetry(ctx.retry, () => blobExists(ctx.destination, blob.digest), watchdog.signal))
+      return 'present';
     return await withRetry(
       ctx.retry,
       async () => {
+        if (watchdog.expired) throw watchdog.expired;
         try {
           return await attemptUpload(ctx, blob, state);
         } catch (error) {
           state.interrupted = true;
-          throw error;
+          const tripped = state.tripped;
+          state.tripped = undefined;
+          throw tripped ?? error;
+        } finally {
+          setPhase(state, 'other');
+          state.reader = undefined;
+          state.request = undefined;
         }
       },
-      ctx.signal,
+      watchdog.signal,
     );
   } catch (error) {
     if (state.url) await cancelUpload(ctx.destination, state.url);
-    throw error;
+    throw watchdog.expired ?? error;
+  } finally {
+    watchdog.stop();
   }
+}
+
+function setPhase(state: UploadState, phase: UploadState['phase'], request?: ClientRequest): void {
+  state.phase = phase;
+  state.phaseStartedAt = performance.now();
+  state.windowPosition = state.reader?.position ?? state.confirmed;
+  if (request) state.request = request;
+}
+
+/**
+ * Two timers per blob, none per chunk: the deadline, and a periodic check of the phase under way. A stream slower
+ * than the minimum over a whole window, or an answer slower than the request timeout, fails the attempt
+ * (retried); the deadline fails the blob (CopyError 'timeout', not retried).
+ */
+function startWatchdog(
+  ctx: BlobContext,
+  blob: Descriptor,
+  state: UploadState,
+): { signal: AbortSignal; expired?: CopyError; stop: () => void } {
+  const { minBytesPerSecond, throughputWindowMs, requestMs } = ctx.deadlines;
+  const blobMs =
+    typeof ctx.deadlines.blobMs === 'function' ? ctx.deadlines.blobMs(blob.size) : ctx.deadlines.blobMs;
+  const controller = new AbortController();
+  const onCopyAbort = () => controller.abort(ctx.signal?.reason);
+  if (ctx.signal?.aborted) onCopyAbort();
+  ctx.signal?.addEventListener('abort', onCopyAbort, { once: true });
+  const trip = (error: Error) => {
+    if (state.tripped) return;
+    state.tripped = error;
+    state.reader?.abort(error);
+    state.request?.destroy(error);
+  };
+  const watchdog: { signal: AbortSignal; expired?: CopyError; stop: () => void } = {
+    signal: controller.signal,
+    stop: () => {
+      clearTimeout(deadline);
+      clearInterval(check);
+      ctx.signal?.removeEventListener('abort', onCopyAbort);
+    },
+  };
+  const deadline = setTimeout(() => {
+    const error = new CopyError(
+      'timeout',
+      `blob ${blob.digest} (${blob.size} bytes) was not copied within its deadline of ${seconds(blobMs)}`,
+    );
+    watchdog.expired = error;
+    trip(error);
+    controller.abort(error);
+  }, blobMs);
+  deadline.unref();
+  const period = Math.max(10, Math.min(throughputWindowMs, requestMs) / 2);
+  const check = setInterval(() => {
+    const elapsed = performance.now() - state.phaseStartedAt;
+    if (state.phase === 'stream' && elapsed >= throughputWindowMs) {
+      const position = state.reader?.position ?? state.windowPosition;
+      const rate = ((position - state.windowPosition) * 1000) / elapsed;
+      if (rate < minBytesPerSecond) {
+        trip(
+          new NetworkError(
+            `blob ${blob.digest}: ${position - state.windowPosition} bytes in ${seconds(elapsed)}, below the minimum of ${minBytesPerSecond} bytes/s`,
+            { code: 'ETIMEDOUT' },
+          ),
+        );
+        return;
+      }
+      state.windowPosition = position;
+      state.phaseStartedAt = performance.now();
+    } else if (state.phase === 'answer' && elapsed >= requestMs) {
+      trip(
+        new NetworkError(`blob ${blob.digest}: no answer to the upload within ${seconds(requestMs)}`, {
+          code: 'ETIMEDOUT',
+        }),
+      );
+    }
+  }, period);
+  check.unref();
+  return watchdog;
+}
+
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms / 1000)}s`;
 }
 
 async function blobExists(client: RegistryClient, digest: string): Promise<boolean> {
@@ -95,7 +222,11 @@ async function attemptUpload(ctx: BlobContext, blob: Descriptor, state: UploadSt
   ctx.onBytes(state.confirmed - state.reported);
   state.reported = state.confirmed;
 
+  // Waiting for the source's answer counts as a stream that moves no bytes.
+  setPhase(state, 'stream');
   const reader = await openSource(ctx, blob, state.confirmed, state.hashAtConfirmed);
+  state.reader = reader;
+  if (state.tripped) reader.abort(state.tripped);
   try {
     if (state.confirmed === 0 && remoteOffset === 0 && blob.size <= ctx.chunkSize) {
       await putMonolithic(ctx, blob, state, reader);
@@ -238,6 +369,11 @@ class SourceReader {
   close(): void {
     if (!this.response.complete) this.response.destroy();
   }
+
+  /** Stops the stream: the pending read rejects. */
+  abort(error: Error): void {
+    this.response.destroy(error);
+  }
 }
 
 function mismatch(blob: Descriptor, detail: string): CopyError {
@@ -253,7 +389,7 @@ async function openSource(
   const client = ctx.source;
   const url = client.url(`blobs/${blob.digest}`);
   const headers = from > 0 ? { range: `bytes=${from}-` } : {};
-  const response = await client.request('GET', url, { headers, followRedirects: true });
+  const response = await client.request('GET', url, { headers, followRedirects: true, stream: true });
   const status = response.statusCode ?? 0;
   if (status === 404) {
     await discardBody(response);
@@ -290,6 +426,7 @@ async function putMonolithic(
     'content-type': OCTET_STREAM,
     'content-length': blob.size,
   });
+  state.request = request;
   try {
     for (;;) {
       const piece = await reader.read(Number.MAX_SAFE_INTEGER);
@@ -299,13 +436,14 @@ async function putMonolithic(
         if (piece) await writeBody(request, piece);
         if (piece) report(ctx, state, piece.length);
         request.end();
+        setPhase(state, 'answer');
         break;
       }
       await writeBody(request, piece);
       report(ctx, state, piece.length);
     }
   } catch (error) {
-    await failedBodyWrite(ctx, error, request, response, `PUT ${blob.digest} to ${url.host}`);
+    await failedBodyWrite(ctx, error, request, response, `PUT ${blob.digest} to ${url.host}`, url);
   }
   await expectCommitted(ctx, blob, await response, url);
 }
@@ -336,6 +474,7 @@ async function uploadChunks(
       'content-length': end - start,
       'content-range': `${start}-${end - 1}`,
     });
+    setPhase(state, 'stream', request);
     try {
       while (reader.position < end) {
         const piece = await reader.read(end - reader.position);
@@ -349,8 +488,16 @@ async function uploadChunks(
         report(ctx, state, piece.length);
       }
       request.end();
+      setPhase(state, 'answer');
     } catch (error) {
-      await failedBodyWrite(ctx, error, request, response, `PATCH ${start}-${end - 1} of ${blob.digest}`);
+      await failedBodyWrite(
+        ctx,
+        error,
+        request,
+        response,
+        `PATCH ${start}-${end - 1} of ${blob.digest}`,
+        url,
+      );
     }
     const answer = await response;
     const status = answer.statusCode ?? 0;
@@ -363,7 +510,7 @@ async function uploadChunks(
       state.hashAtConfirmed = reader.hash.copy();
       continue;
     }
-    await handleFailedUploadAnswer(ctx, answer, `PATCH ${start}-${end - 1} of ${blob.digest}`);
+    await handleFailedUploadAnswer(ctx, answer, `PATCH ${start}-${end - 1} of ${blob.digest}`, url);
   }
   await reader.verify();
   const url = new URL(state.url as URL);
@@ -372,6 +519,7 @@ async function uploadChunks(
     'content-type': OCTET_STREAM,
     'content-length': 0,
   });
+  setPhase(state, 'answer', request);
   request.end();
   await expectCommitted(ctx, blob, await response, url);
 }
@@ -393,11 +541,11 @@ async function expectCommitted(
     await discardBody(answer);
     const digest = answer.headers['docker-content-digest'];
     if (typeof digest === 'string' && digest !== '' && digest !== blob.digest) {
-      throw mismatch(blob, `the destination stored it as ${digest}`);
+      throw mismatch(blob, `the destination stored it as ${ctx.destination.clean(digest, 100)}`);
     }
     return;
   }
-  await handleFailedUploadAnswer(ctx, answer, `PUT ${blob.digest} to ${url.host}`);
+  await handleFailedUploadAnswer(ctx, answer, `PUT ${blob.digest} to ${url.host}`, url);
 }
 
 /**
@@ -410,24 +558,35 @@ async function failedBodyWrite(
   request: ClientRequest,
   response: Promise<IncomingMessage>,
   what: string,
+  url: URL,
 ): Promise<never> {
   if (!(error instanceof EarlyResponseError)) {
     request.destroy();
     throw error;
   }
-  return handleFailedUploadAnswer(ctx, await response, what).finally(() => request.destroy());
+  return handleFailedUploadAnswer(ctx, await response, what, url).finally(() => request.destroy());
 }
 
 async function handleFailedUploadAnswer(
   ctx: BlobContext,
   answer: IncomingMessage,
   what: string,
+  url: URL,
 ): Promise<never> {
   const status = answer.statusCode ?? 0;
   const error = await statusError(answer, what);
+  const client = ctx.destination;
+  if (status === 401 && !client.isOwnOrigin(url)) {
+    // The registry sent the upload to another origin, which gets no credentials: a retry cannot change that.
+    throw new CopyError(
+      'auth',
+      `${error.message}: the upload location ${url.origin} is not the registry's origin ${client.origin}, and credentials go only to their origin`,
+      { status, cause: error },
+    );
+  }
   if (status === 401) {
     // A bearer token can expire during a long upload: fetch a new one and resume.
-    ctx.destination.invalidateToken();
+    client.invalidateToken();
     throw new RetryableError(`${error.message}; renewing the token`, { cause: error });
   }
   if (status === 403)

@@ -1,7 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { copyBlob, type BlobOutcome } from './blob';
 import { toCredentialProvider, type BasicCredentials, type CredentialProvider } from './credentials';
 import { CopyError } from './errors';
 import {
+  BodyTooLargeError,
+  DEFAULT_HTTP_TIMEOUTS,
   HttpStatusError,
   NetworkError,
   TlsError,
@@ -9,6 +12,7 @@ import {
   discardBody,
   readBody,
   statusError,
+  type HttpTimeouts,
 } from './http';
 import {
   MANIFEST_ACCEPT,
@@ -21,6 +25,7 @@ import {
 import { apiHost, formatReference, type ImageReference } from './reference';
 import { RegistryClient } from './registry-client';
 import { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './retry';
+import { Redactor } from '../redact/redact';
 
 export { CopyError, type CopyErrorCode } from './errors';
 
@@ -55,7 +60,34 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Retries on 429, 5xx and connection resets, with exponential backoff and jitter. @default { attempts: 5, baseDelayMs: 500 } */
   retry?: RetryPolicy;
+  /** Per-call and per-blob time bounds (see CopyDeadlines); each field defaults separately. */
+  deadlines?: Partial<CopyDeadlines>;
+  /** The whole copy fails with CopyError 'timeout' after this many milliseconds (the CLI's --timeout). @default none */
+  timeoutMs?: number;
 }
+
+/**
+ * How long a copy waits for a registry. A stalled source, or one that trickles bytes, fails within these bounds
+ * instead of holding the copy for as long as a socket stays open.
+ */
+export interface CopyDeadlines extends HttpTimeouts {
+  /** A blob transfer slower than this over a whole window is dropped and retried. @default 32768 (32 KiB/s) */
+  minBytesPerSecond: number;
+  /** The window over which the throughput is judged. @default 30000 */
+  throughputWindowMs: number;
+  /**
+   * The longest one blob may take, all retries included (then CopyError 'timeout', not retried).
+   * @default 10 minutes plus 1 second per 512 KiB of the blob
+   */
+  blobMs: number | ((size: number) => number);
+}
+
+export const DEFAULT_DEADLINES: CopyDeadlines = {
+  ...DEFAULT_HTTP_TIMEOUTS,
+  minBytesPerSecond: 32 * 1024,
+  throughputWindowMs: 30_000,
+  blobMs: (size) => 600_000 + Math.ceil(size / (512 * 1024)) * 1000,
+};
 
 export interface CopyResult {
   /** Digest of the top-level manifest (or index) now at the destination. */
@@ -90,16 +122,35 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
     );
   }
   const retry = options.retry ?? DEFAULT_RETRY;
-  // One controller for the whole copy: the caller's signal, or the first failed blob, stops every transfer.
+  const deadlines = resolveDeadlines(options.deadlines);
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${options.timeoutMs}`);
+  }
+  // One controller for the whole copy: the caller's signal, the timeout, or the first failed blob stops every transfer.
   const controller = new AbortController();
   const onCallerAbort = () => controller.abort(options.signal?.reason);
   if (options.signal?.aborted) onCallerAbort();
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const signal = controller.signal;
+  let timedOut: CopyError | undefined;
+  const timeout =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = new CopyError(
+            'timeout',
+            `the copy did not finish within its timeout of ${formatDuration(options.timeoutMs as number)}`,
+          );
+          controller.abort(timedOut);
+        }, options.timeoutMs);
+  timeout?.unref();
+  const redactor = new Redactor();
   const transport = createTransport({
     plainHttp: options.plainHttp,
     insecureTls: options.insecureTls,
     maxSockets: concurrency * 2 + 2,
+    timeouts: deadlines,
+    redactor,
   });
   const { source, destination } = options;
   const sourceHost = apiHost(source.registry);
@@ -190,6 +241,7 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
       chunkSize,
       retry,
       signal,
+      deadlines,
       onBytes: (delta: number) => {
         progress.bytesDone += delta;
         emit();
@@ -214,11 +266,37 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
     await withRetry(retry, () => putManifest(dst, destinationTag ?? top.digest, top), signal);
     return result(top.digest, bytesCopied, blobsCopied);
   } catch (error) {
-    throw toCopyError(error, options.signal);
+    throw redactor.cleanError(timedOut ?? toCopyError(error, options.signal));
   } finally {
+    if (timeout) clearTimeout(timeout);
     options.signal?.removeEventListener('abort', onCallerAbort);
     transport.close();
   }
+}
+
+function resolveDeadlines(given: Partial<CopyDeadlines> = {}): CopyDeadlines {
+  const deadlines = { ...DEFAULT_DEADLINES, ...given };
+  for (const key of [
+    'connectMs',
+    'requestMs',
+    'idleMs',
+    'minBytesPerSecond',
+    'throughputWindowMs',
+  ] as const) {
+    const value = deadlines[key];
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new RangeError(`deadlines.${key} must be a non-negative number, got ${String(value)}`);
+    }
+  }
+  return deadlines;
+}
+
+/** `90000` -> `1m30s`, `1500` -> `1.5s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return seconds ? `${minutes}m${seconds}s` : `${minutes}m`;
 }
 
 /** Options to talk to one registry (used by `manifestDigest`). */
@@ -228,6 +306,7 @@ export interface RegistryAccess {
   insecureTls?: boolean;
   signal?: AbortSignal;
   retry?: RetryPolicy;
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** HEADs a manifest: its digest when the reference's digest (or tag) exists, undefined when it does not. */
@@ -235,10 +314,13 @@ export async function manifestDigest(
   reference: ImageReference,
   access: RegistryAccess = {},
 ): Promise<string | undefined> {
+  const redactor = new Redactor();
   const transport = createTransport({
     plainHttp: access.plainHttp,
     insecureTls: access.insecureTls,
     maxSockets: 2,
+    timeouts: access.timeouts,
+    redactor,
   });
   const client = new RegistryClient({
     host: apiHost(reference.registry),
@@ -252,7 +334,7 @@ export async function manifestDigest(
     const ref = reference.digest ?? reference.tag ?? 'latest';
     return await withRetry(access.retry ?? DEFAULT_RETRY, () => headManifest(client, ref), access.signal);
   } catch (error) {
-    throw toCopyError(error, access.signal);
+    throw redactor.cleanError(toCopyError(error, access.signal));
   } finally {
     transport.close();
   }
@@ -287,7 +369,26 @@ async function collect(
   }
 }
 
+// The distribution spec lets registries refuse manifests over 4 MiB; a bigger one is refused here at once.
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+/** Reads a manifest body; one over MANIFEST_LIMIT is a CopyError 'too-large' (never retried: it stays too large). */
+async function readManifestBody(
+  client: RegistryClient,
+  response: IncomingMessage,
+  ref: string,
+): Promise<Buffer> {
+  try {
+    return await readBody(response, MANIFEST_LIMIT);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new CopyError(
+      'too-large',
+      `manifest ${client.repository}:${ref} at ${client.host} is larger than ${MANIFEST_LIMIT / 1024 / 1024} MiB, the most a registry must accept; not copied`,
+      { cause: error },
+    );
+  }
+}
 
 /** GETs a manifest and verifies its bytes against the digest asked for, or the digest the registry announced. */
 async function fetchManifest(
@@ -304,7 +405,7 @@ async function fetchManifest(
   }
   if (response.statusCode !== 200)
     throw await statusError(response, `GET manifest ${ref} from ${client.host}`);
-  const bytes = await readBody(response, MANIFEST_LIMIT);
+  const bytes = await readManifestBody(client, response, ref);
   const digest = sha256Digest(bytes);
   const announced = response.headers['docker-content-digest'];
   const expected =
@@ -339,7 +440,7 @@ async function headManifest(client: RegistryClient, ref: string): Promise<string
   // No digest header: read the manifest and hash it.
   const full = await client.request('GET', url, { headers: { accept: MANIFEST_ACCEPT } });
   if (full.statusCode !== 200) throw await statusError(full, `GET manifest ${ref} at ${client.host}`);
-  return sha256Digest(await readBody(full, MANIFEST_LIMIT));
+  return sha256Digest(await readManifestBody(client, full, ref));
 }
 
 async function putManifest(client: RegistryClient, ref: string, manifest: RawManifest): Promise<void> {
@@ -354,7 +455,10 @@ async function putManifest(client: RegistryClient, ref: string, manifest: RawMan
   await discardBody(response);
   const stored = response.headers['docker-content-digest'];
   if (typeof stored === 'string' && stored !== '' && stored !== manifest.digest) {
-    throw new CopyError('digest-mismatch', `the destination stored manifest ${manifest.digest} as ${stored}`);
+    throw new CopyError(
+      'digest-mismatch',
+      `the destination stored manifest ${manifest.digest} as ${client.clean(stored, 100)}`,
+    );
   }
 }
 

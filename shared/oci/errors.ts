@@ -7,6 +7,8 @@ export type CopyErrorCode =
   | 'tls' // the registry's certificate was refused
   | 'registry' // any other unexpected registry answer that outlived the retries
   | 'unsupported' // a manifest media type the engine does not copy
+  | 'too-large' // a manifest over the 4 MiB the distribution spec allows; refused at once, not retried
+  | 'timeout' // a blob missed its deadline, or the whole copy its timeout
   | 'aborted'; // the caller's AbortSignal fired
 
 /** A failed copy. Nothing is tagged at the destination when a copy fails. Messages never contain credentials. */

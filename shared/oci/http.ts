@@ -1,11 +1,28 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ClientRequest, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { Redactor } from '../redact/redact';
+
+/** How long a registry may take, per HTTP call. */
+export interface HttpTimeouts {
+  /** Opening a connection (TCP and TLS handshake). @default 10000 */
+  connectMs: number;
+  /** A whole non-streaming call: request sent, answer and its (small) body read. @default 60000 */
+  requestMs: number;
+  /** A connection on which nothing moves either way, streaming calls included. @default 120000 */
+  idleMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { connectMs: 10_000, requestMs: 60_000, idleMs: 120_000 };
 
 /** Connection settings shared by every request of one copy: keep-alive agents, TLS and plain-HTTP choices. */
 export interface Transport {
   readonly httpAgent: http.Agent;
   readonly httpsAgent: https.Agent;
+  readonly timeouts: HttpTimeouts;
+  /** The secrets of this copy (credentials, tokens): every registry-supplied text is cleaned with them. */
+  readonly redactor: Redactor;
   /** True when this host is spoken to over plain HTTP. */
   plainHttp(host: string): boolean;
   close(): void;
@@ -13,18 +30,19 @@ export interface Transport {
 
 // Large socket buffers keep a blob stream moving while the other side briefly stalls.
 const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
-// A registry that neither sends nor reads for this long is treated as a dead connection (retried).
-const SOCKET_IDLE_TIMEOUT_MS = 120_000;
 
 export function createTransport(options: {
   plainHttp?: boolean | ((host: string) => boolean);
   insecureTls?: boolean;
   maxSockets?: number;
+  timeouts?: Partial<HttpTimeouts>;
+  redactor?: Redactor;
 }): Transport {
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets ?? 16,
-    timeout: SOCKET_IDLE_TIMEOUT_MS,
+    timeout: timeouts.idleMs,
   };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: !options.insecureTls });
@@ -32,6 +50,8 @@ export function createTransport(options: {
   return {
     httpAgent,
     httpsAgent,
+    timeouts,
+    redactor: options.redactor ?? new Redactor(),
     plainHttp: (host) => (typeof plain === 'function' ? plain(host) : plain === true),
     close: () => {
       httpAgent.destroy();
@@ -68,26 +88,58 @@ export interface OpenedRequest {
   readonly response: Promise<IncomingMessage>;
 }
 
-/** Opens a request whose body the caller writes (with `writeBody`) and ends. */
+// The redactor of the transport that received a response, so statusError cleans with the copy's secrets.
+const responseRedactors = new WeakMap<IncomingMessage, Redactor>();
+
+function timeoutError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * Opens a request whose body the caller writes (with `writeBody`) and ends. Every request gets the transport's
+ * connect and idle timeouts; `totalMs` also bounds the whole call (for calls that are not blob streams).
+ */
 export function openRequest(
   transport: Transport,
   method: string,
   url: URL,
   headers: OutgoingHttpHeaders,
   signal?: AbortSignal,
+  totalMs?: number,
 ): OpenedRequest {
   const secure = url.protocol === 'https:';
   const requestOptions = { method, headers, highWaterMark: SOCKET_HIGH_WATER_MARK, signal };
   const request = secure
     ? https.request(url, { ...requestOptions, agent: transport.httpsAgent })
     : http.request(url, { ...requestOptions, agent: transport.httpAgent });
-  request.setTimeout(SOCKET_IDLE_TIMEOUT_MS, () => {
-    request.destroy(
-      Object.assign(new Error(`no activity for ${SOCKET_IDLE_TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' }),
-    );
+  const { connectMs, idleMs } = transport.timeouts;
+  request.setTimeout(idleMs, () => {
+    request.destroy(timeoutError(`no activity for ${idleMs / 1000}s`));
   });
+  request.once('socket', (socket: Socket) => {
+    // A reused keep-alive socket is already connected; only a new one can hang in the handshake.
+    if (!socket.connecting) return;
+    const timer = setTimeout(
+      () => request.destroy(timeoutError(`could not connect within ${connectMs / 1000}s`)),
+      connectMs,
+    );
+    timer.unref();
+    socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+  if (totalMs !== undefined) {
+    const timer = setTimeout(
+      () => request.destroy(timeoutError(`no complete answer within ${totalMs / 1000}s`)),
+      totalMs,
+    );
+    timer.unref();
+    request.once('close', () => clearTimeout(timer));
+  }
   const response = new Promise<IncomingMessage>((resolve, reject) => {
-    request.once('response', resolve);
+    request.once('response', (answer: IncomingMessage) => {
+      responseRedactors.set(answer, transport.redactor);
+      resolve(answer);
+    });
     request.once('error', (error) => reject(toNetworkError(error, method, url)));
   });
   // The caller may stop writing and await something else first; never leave this rejection unhandled.
@@ -140,17 +192,41 @@ export async function sendRequest(
   headers: OutgoingHttpHeaders,
   body?: Buffer,
   signal?: AbortSignal,
+  /** A blob stream: bounded by the idle timeout and the blob's deadline, not by the request timeout. */
+  stream = false,
 ): Promise<IncomingMessage> {
   const finalHeaders = { ...headers };
   if (body !== undefined) finalHeaders['content-length'] = body.length;
   else if (method === 'PUT' || method === 'POST' || method === 'PATCH') finalHeaders['content-length'] = 0;
-  const { request, response } = openRequest(transport, method, url, finalHeaders, signal);
+  const { request, response } = openRequest(
+    transport,
+    method,
+    url,
+    finalHeaders,
+    signal,
+    stream ? undefined : transport.timeouts.requestMs,
+  );
   request.end(body);
   return response;
 }
 
-/** Reads a whole (small) response body; refuses bodies over `limit` bytes. */
+/** A response body over the reader's limit: a retry gets the same body, so this is never retried. */
+export class BodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`response body larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/** Reads a whole (small) response body; refuses bodies over `limit` bytes (by Content-Length, or as they come). */
 export async function readBody(response: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  const announced = Number(response.headers['content-length']);
+  if (Number.isFinite(announced) && announced > limit) {
+    response.destroy();
+    throw new BodyTooLargeError(limit);
+  }
   const parts: Buffer[] = [];
   let total = 0;
   try {
@@ -158,12 +234,12 @@ export async function readBody(response: IncomingMessage, limit = 8 * 1024 * 102
       total += chunk.length;
       if (total > limit) {
         response.destroy();
-        throw new NetworkError(`response body larger than ${limit} bytes`, { code: 'ETOOBIG' });
+        throw new BodyTooLargeError(limit);
       }
       parts.push(chunk);
     }
   } catch (error) {
-    if (error instanceof NetworkError) throw error;
+    if (error instanceof NetworkError || error instanceof BodyTooLargeError) throw error;
     throw toNetworkError(error, 'read', undefined);
   }
   return Buffer.concat(parts, total);
@@ -178,19 +254,28 @@ export async function discardBody(response: IncomingMessage): Promise<void> {
   }
 }
 
-/** Turns a registry error answer into an HttpStatusError carrying the first error code/message of the body. */
+/** Longest excerpt of a registry's error text that goes into a message. */
+export const ERROR_TEXT_LIMIT = 300;
+
+/**
+ * Turns a registry error answer into an HttpStatusError carrying the first error code/message of the body,
+ * cleaned of the copy's secrets and of anything that looks like a credential, on one line and cut.
+ */
 export async function statusError(response: IncomingMessage, what: string): Promise<HttpStatusError> {
   const status = response.statusCode ?? 0;
+  const redactor = responseRedactors.get(response) ?? new Redactor();
   let detail = '';
   try {
     const body = (await readBody(response, 64 * 1024)).toString('utf8');
+    let text = body;
     try {
-      const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+      const parsed = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown }[] };
       const first = parsed.errors?.[0];
-      if (first) detail = [first.code, first.message].filter(Boolean).join(': ');
+      if (first) text = [first.code, first.message].filter((part) => typeof part === 'string').join(': ');
     } catch {
-      detail = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+      // Not the registry error document: show the text itself.
     }
+    detail = redactor.clean(text, ERROR_TEXT_LIMIT);
   } catch {
     // The body is only an explanation; the status says enough.
   }

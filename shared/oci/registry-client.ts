@@ -83,8 +83,30 @@ export class RegistryClient {
 
   /** `scheme://host/v2/<repository>/<path>`. */
   url(path: string): URL {
+    return new URL(`${this.origin}/v2/${this.repository}/${path}`);
+  }
+
+  /** The registry's origin (scheme, host and port): the only place its credentials and tokens are sent. */
+  get origin(): string {
     const scheme = this.transport.plainHttp(this.host) ? 'http' : 'https';
-    return new URL(`${scheme}://${this.host}/v2/${this.repository}/${path}`);
+    return new URL(`${scheme}://${this.host}`).origin;
+  }
+
+  /** True for URLs of the registry's own origin (redirects and upload Locations may point elsewhere). */
+  isOwnOrigin(url: URL): boolean {
+    return url.origin === this.origin;
+  }
+
+  /**
+   * The Authorization header for `url`, if one may go there: only to the registry's own origin, and never in
+   * cleartext (plain HTTP) when it carries the user's credentials or a token obtained with them.
+   */
+  private async authorizationFor(url: URL): Promise<string | undefined> {
+    if (!this.isOwnOrigin(url)) return undefined;
+    if (url.protocol === 'https:') return this.authorization();
+    // Plain HTTP: only an anonymous bearer token (a public pull), never anything the user's credentials buy.
+    if (this.state.kind === 'bearer' && !(await this.getCredentials())) return this.authorization();
+    return undefined;
   }
 
   /** Resolves a Location header (absolute or relative) against the URL it answered. */
@@ -95,21 +117,26 @@ export class RegistryClient {
 
   /**
    * Sends a request with an optional in-memory body, answering an authentication challenge once. 401/403 after
-   * that become CopyError 'auth'. With `followRedirects`, 3xx answers are followed (without credentials when the
-   * redirect leaves the registry's host, as for pre-signed storage URLs).
+   * that become CopyError 'auth'. With `followRedirects`, 3xx answers are followed; credentials go only to the
+   * registry's own origin (scheme, host and port), so a redirect elsewhere (a pre-signed storage URL, or a
+   * downgrade to http:) gets none. `stream` marks a blob download: no total request timeout applies.
    */
   async request(
     method: string,
     url: URL,
-    options: { headers?: OutgoingHttpHeaders; body?: Buffer; followRedirects?: boolean } = {},
+    options: {
+      headers?: OutgoingHttpHeaders;
+      body?: Buffer;
+      followRedirects?: boolean;
+      stream?: boolean;
+    } = {},
   ): Promise<IncomingMessage> {
     let target = url;
     for (let hop = 0; ; hop++) {
-      const sameHost = target.host === this.host;
-      let response = await this.sendOnce(method, target, options, sameHost);
-      if (response.statusCode === 401 && sameHost) {
-        const challenged = await this.answerChallenge(response);
-        if (challenged) response = await this.sendOnce(method, target, options, true);
+      let response = await this.sendOnce(method, target, options);
+      if (response.statusCode === 401 && this.isOwnOrigin(target)) {
+        const challenged = await this.answerChallenge(response, target);
+        if (challenged) response = await this.sendOnce(method, target, options);
       }
       await this.throwIfDenied(response, method, target);
       const status = response.statusCode ?? 0;
@@ -133,7 +160,7 @@ export class RegistryClient {
    * (the copy always reads a manifest first); a 401 here means the token expired and is handled by the caller.
    */
   async open(method: string, url: URL, headers: OutgoingHttpHeaders): Promise<OpenedRequest> {
-    const authorization = await this.authorization();
+    const authorization = await this.authorizationFor(url);
     return openRequest(
       this.transport,
       method,
@@ -149,13 +176,25 @@ export class RegistryClient {
     this.credentials = undefined;
   }
 
+  /** Cleans a registry-supplied text (a header, a Location) of the copy's secrets, to one short line. */
+  clean(text: string, maxLength = 200): string {
+    return this.transport.redactor.clean(text, maxLength);
+  }
+
   /** Throws CopyError 'auth' for 401/403 (reading the registry's explanation). */
   async throwIfDenied(response: IncomingMessage, method: string, url: URL): Promise<void> {
     const status = response.statusCode ?? 0;
     if (status !== 401 && status !== 403) return;
     const error = await statusError(response, `${method} ${url.host}${url.pathname}`);
     const verb = status === 401 ? 'authentication failed' : 'access denied';
-    const hint = (await this.getCredentials()) ? 'check the credentials' : 'no credentials were given';
+    const credentials = await this.getCredentials();
+    const hint = !credentials
+      ? 'no credentials were given'
+      : url.protocol !== 'https:' && this.isOwnOrigin(url)
+        ? `credentials are never sent over plain HTTP (${this.host} is spoken to over http:)`
+        : !this.isOwnOrigin(url)
+          ? `${url.origin} is not the registry's origin ${this.origin}, so no credentials were sent there`
+          : 'check the credentials';
     throw new CopyError(
       'auth',
       `${verb} at ${this.host} for ${this.repository} (${error.message}); ${hint}`,
@@ -169,17 +208,22 @@ export class RegistryClient {
   private async sendOnce(
     method: string,
     url: URL,
-    options: { headers?: OutgoingHttpHeaders; body?: Buffer },
-    withAuth: boolean,
+    options: { headers?: OutgoingHttpHeaders; body?: Buffer; stream?: boolean },
   ): Promise<IncomingMessage> {
-    const authorization = withAuth ? await this.authorization() : undefined;
+    const authorization = await this.authorizationFor(url);
     const headers = { ...options.headers, ...(authorization ? { authorization } : {}) };
-    return sendRequest(this.transport, method, url, headers, options.body, this.signal);
+    return sendRequest(this.transport, method, url, headers, options.body, this.signal, options.stream);
   }
 
   private getCredentials(): Promise<BasicCredentials | undefined> {
     if (!this.credentials) {
-      this.credentials = this.credentialsProvider(this.host).catch((error: unknown) => {
+      const redactor = this.transport.redactor;
+      this.credentials = this.credentialsProvider(this.host).then((credentials) => {
+        // From now on every text this copy shows is cleaned of them.
+        redactor.addCredentials(credentials);
+        return credentials;
+      });
+      this.credentials = this.credentials.catch((error: unknown) => {
         this.credentials = undefined;
         throw new CopyError(
           'auth',
@@ -206,7 +250,7 @@ export class RegistryClient {
   }
 
   /** Reads a 401's challenge and switches to that scheme; false when there is nothing new to try. */
-  private async answerChallenge(response: IncomingMessage): Promise<boolean> {
+  private async answerChallenge(response: IncomingMessage, url: URL): Promise<boolean> {
     const header = response.headers['www-authenticate'];
     const challenge = parseChallenge(Array.isArray(header) ? header[0] : (header ?? ''));
     if (!challenge) return false;
@@ -220,6 +264,8 @@ export class RegistryClient {
     if (challenge.scheme === 'basic') {
       if (this.state.kind === 'basic') return false;
       this.state = { kind: 'basic' };
+      // Basic credentials over plain HTTP would travel in cleartext: throwIfDenied says so instead.
+      if (url.protocol !== 'https:') return false;
       if (!(await this.getCredentials())) return false;
       await discardBody(response);
       return true;
@@ -243,11 +289,34 @@ export class RegistryClient {
   }
 
   private async fetchToken(state: { realm: string; service?: string }): Promise<string> {
-    const url = new URL(state.realm);
+    let url: URL;
+    try {
+      url = new URL(state.realm);
+    } catch (error) {
+      throw new CopyError(
+        'auth',
+        `${this.host} named a token realm that is not a URL: ${this.clean(state.realm)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new CopyError('auth', `${this.host} named a token realm with scheme ${this.clean(url.protocol)}`);
+    }
     if (state.service) url.searchParams.set('service', state.service);
     for (const scope of this.scopes) url.searchParams.append('scope', scope);
-    const authorization = basicAuthorization(await this.getCredentials());
+    const credentials = await this.getCredentials();
+    if (credentials && url.protocol !== 'https:') {
+      // The realm is the registry's to name, but credentials never travel in cleartext.
+      throw new CopyError(
+        'auth',
+        `refusing to send the credentials for ${this.host} to its token realm ${url.origin}: it is not https:`,
+      );
+    }
+    const authorization = basicAuthorization(credentials);
     const headers: OutgoingHttpHeaders = authorization ? { authorization } : {};
+    // A token service is an HTTP call like any other: no redirects followed, bounded by the request timeout.
     const response = await sendRequest(this.transport, 'GET', url, headers, undefined, this.signal);
     const status = response.statusCode ?? 0;
     if (status === 401 || status === 403) {
@@ -262,13 +331,20 @@ export class RegistryClient {
       );
     }
     if (status !== 200) throw await statusError(response, `token service ${url.host}`);
-    const body = JSON.parse((await readBody(response, 1024 * 1024)).toString('utf8')) as {
-      token?: string;
-      access_token?: string;
-      expires_in?: number;
-    };
+    let body: { token?: unknown; access_token?: unknown; expires_in?: number };
+    try {
+      body = JSON.parse((await readBody(response, 1024 * 1024)).toString('utf8')) as typeof body;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new CopyError(
+        'auth',
+        `the token service of ${this.host} answered with something other than JSON`,
+      );
+    }
     const value = body.token ?? body.access_token;
-    if (!value) throw new CopyError('auth', `the token service of ${this.host} returned no token`);
+    if (!value || typeof value !== 'string')
+      throw new CopyError('auth', `the token service of ${this.host} returned no token`);
+    this.transport.redactor.add(value);
     // Tokens default to 60 s; renew 10 s early so a request never carries an expiring one.
     const lifetime = Math.max(10, (body.expires_in ?? 60) - 10) * 1000;
     this.token = { value, expiresAt: Date.now() + lifetime };

@@ -283,6 +283,45 @@ function probe(host: string, tls: boolean): Promise<number> {
   });
 }
 
+let certificate: Promise<{ cert: string; key: string }> | undefined;
+
+/**
+ * A self-signed certificate for 127.0.0.1 (P-256, valid 10 years so faketime runs pass), made once per test process
+ * with openssl, for the TLS servers the tests write themselves.
+ */
+export function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
+  certificate ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hm-cert-'));
+    try {
+      const certFile = path.join(dir, 'cert.pem');
+      const keyFile = path.join(dir, 'key.pem');
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '3650',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ]);
+      return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return certificate;
+}
+
 /** The skopeo flags to reach a test registry as source (`src`) or destination (`dest`). */
 export function skopeoFlags(registry: RunningRegistry, side: 'src' | 'dest'): string[] {
   const flags = [`--${side}-tls-verify=false`];

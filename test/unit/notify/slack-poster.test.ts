@@ -31,6 +31,8 @@ describe('postToSlack', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(PAYLOAD),
+      redirect: 'manual',
+      signal: expect.any(AbortSignal),
     });
   });
 
@@ -65,7 +67,7 @@ describe('postToSlack', () => {
     expect(fetchMock).toHaveBeenCalledTimes(3);
     expect(sleeps).toEqual([1000, 1000]);
     const err = error as SlackDeliveryError;
-    expect(err.message).toBe('Slack delivery failed after 3 attempts: HTTP 429 rate_limited at <webhook>');
+    expect(err.message).toBe('Slack delivery failed after 3 attempts: HTTP 429 rate_limited at <redacted>');
     expect((err.cause as Error).message).not.toContain('SECRETTOKEN');
     expect(JSON.stringify({ m: err.message, c: String(err.cause), s: err.stack })).not.toContain(
       'SECRETTOKEN',

@@ -29,6 +29,7 @@ describe('copying to a registry that behaves like Amazon ECR', () => {
     source = new FakeRegistry();
     destination = new FakeRegistry({
       ecr: true,
+      tls: true,
       auth: { scheme: 'basic', username: 'AWS', password: 'ecr-token-123' },
     });
     await Promise.all([source.start(), destination.start()]);
@@ -62,7 +63,9 @@ describe('copying to a registry that behaves like Amazon ECR', () => {
       source: { registry: source.host, repository: 'team/app', tag: 'v1' },
       destination: { registry: destination.host, repository: 'mirror/app', tag: 'v1' },
       destinationCredentials: ecrCredentials(),
-      plainHttp: true,
+      // Credentials travel only over TLS: the ECR stand-in serves HTTPS with a self-signed certificate.
+      plainHttp: (host) => host === source.host,
+      insecureTls: true,
       chunkSize: 5 * MiB,
     });
 
@@ -91,7 +94,9 @@ describe('copying to a registry that behaves like Amazon ECR', () => {
       source: { registry: source.host, repository: 'team/app', tag: 'v1' },
       destination: { registry: destination.host, repository: 'mirror/app', tag: 'v1' },
       destinationCredentials: ecrCredentials(),
-      plainHttp: true,
+      // Credentials travel only over TLS: the ECR stand-in serves HTTPS with a self-signed certificate.
+      plainHttp: (host) => host === source.host,
+      insecureTls: true,
       chunkSize: 7 * MiB,
     });
 
@@ -104,7 +109,9 @@ describe('copying to a registry that behaves like Amazon ECR', () => {
     const failure = copyImage({
       source: { registry: source.host, repository: 'team/app', tag: 'v1' },
       destination: { registry: destination.host, repository: 'mirror/app', tag: 'v1' },
-      plainHttp: true,
+      // Credentials travel only over TLS: the ECR stand-in serves HTTPS with a self-signed certificate.
+      plainHttp: (host) => host === source.host,
+      insecureTls: true,
       chunkSize: 4 * MiB,
     });
 

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { selfSignedCertificate } from '../../support/registries';
 import type { AddressInfo } from 'node:net';
 
 /** One request as the fake registry saw it. */
@@ -19,6 +21,8 @@ export interface FakeRegistryOptions {
   dropPatch?: number;
   /** Answer the PATCH with this 0-based index with 503 at once, without reading its body (once). */
   rejectPatch?: number;
+  /** Serve HTTPS with a self-signed certificate (credentials are never sent over plain HTTP). */
+  tls?: boolean;
   /** Answer this many HEAD requests with 429 + Retry-After: 0 before behaving. */
   throttleHeads?: number;
 }
@@ -35,7 +39,7 @@ export class FakeRegistry {
   readonly requests: SeenRequest[] = [];
   readonly tokenRequests: URLSearchParams[] = [];
   private readonly uploads = new Map<string, { parts: Buffer[] }>();
-  private server?: http.Server;
+  private server?: http.Server | https.Server;
   private throttled = 0;
   private patches = 0;
   host = '';
@@ -43,12 +47,15 @@ export class FakeRegistry {
   constructor(private readonly options: FakeRegistryOptions = {}) {}
 
   async start(): Promise<string> {
-    this.server = http.createServer((request, response) => {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
       this.handle(request, response).catch((error: unknown) => {
         response.statusCode = 500;
         response.end(String(error));
       });
-    });
+    };
+    this.server = this.options.tls
+      ? https.createServer(await selfSignedCertificate(), handler)
+      : http.createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.host = `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.host;
@@ -102,7 +109,7 @@ export class FakeRegistry {
       response.setHeader(
         'www-authenticate',
         auth?.scheme === 'bearer'
-          ? `Bearer realm="http://${this.host}/token",service="fake-registry"`
+          ? `Bearer realm="${this.options.tls ? 'https' : 'http'}://${this.host}/token",service="fake-registry"`
           : `Basic realm="https://${this.host}/",service="ecr.amazonaws.com"`,
       );
       response.statusCode = 401;

@@ -50,10 +50,14 @@ describe('copyImage against a fake distribution server', () => {
 
   it('answers a Bearer challenge with one token request for the repository scope, then reuses the token', async () => {
     // Prepare
-    const to = await start({ auth: { scheme: 'bearer', username: 'robot', password: 'pw' } });
+    const to = await start({ tls: true, auth: { scheme: 'bearer', username: 'robot', password: 'pw' } });
 
     // Act
-    await copy(to, { destinationCredentials: { username: 'robot', password: 'pw' } });
+    await copy(to, {
+      destinationCredentials: { username: 'robot', password: 'pw' },
+      plainHttp: (host) => host === source.host,
+      insecureTls: true,
+    });
 
     // Assess
     expect(to.tokenRequests).toHaveLength(1);
