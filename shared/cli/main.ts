@@ -92,6 +92,16 @@ export const COMMANDS: readonly CommandEntry[] = [
         : await import('./commands/lifecycle-preview')
       ).registerLifecyclePreview as Register,
   },
+  {
+    name: 'verify',
+    summary:
+      "List an image's signatures (Notation / AWS Signer, cosign), verify them offline and apply the repository's signature policy",
+    load: async () =>
+      (typeof __HARBORMASTER_VERSION__ === 'undefined'
+        ? require('./commands/verify')
+        : await import('./commands/verify')
+      ).registerVerify as Register,
+  },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
