@@ -10,6 +10,7 @@ import {
   writeBody,
   type HttpTimeouts,
 } from './http';
+import { formatDuration } from './duration';
 import type { Descriptor } from './manifest';
 import type { RegistryClient } from './registry-client';
 import { RetryableError, withRetry, type RetryPolicy } from './retry';
@@ -146,7 +147,7 @@ function startWatchdog(
   const deadline = setTimeout(() => {
     const error = new CopyError(
       'timeout',
-      `blob ${blob.digest} (${blob.size} bytes) was not copied within its deadline of ${seconds(blobMs)}`,
+      `blob ${blob.digest} (${blob.size} bytes) was not copied within its deadline of ${formatDuration(blobMs)}`,
     );
     watchdog.expired = error;
     trip(error);
@@ -162,7 +163,7 @@ function startWatchdog(
       if (rate < minBytesPerSecond) {
         trip(
           new NetworkError(
-            `blob ${blob.digest}: ${position - state.windowPosition} bytes in ${seconds(elapsed)}, below the minimum of ${minBytesPerSecond} bytes/s`,
+            `blob ${blob.digest}: ${position - state.windowPosition} bytes in ${formatDuration(elapsed)}, below the minimum of ${minBytesPerSecond} bytes/s`,
             { code: 'ETIMEDOUT' },
           ),
         );
@@ -172,7 +173,7 @@ function startWatchdog(
       state.phaseStartedAt = performance.now();
     } else if (state.phase === 'answer' && elapsed >= requestMs) {
       trip(
-        new NetworkError(`blob ${blob.digest}: no answer to the upload within ${seconds(requestMs)}`, {
+        new NetworkError(`blob ${blob.digest}: no answer to the upload within ${formatDuration(requestMs)}`, {
           code: 'ETIMEDOUT',
         }),
       );
@@ -180,10 +181,6 @@ function startWatchdog(
   }, period);
   check.unref();
   return watchdog;
-}
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms / 1000)}s`;
 }
 
 async function blobExists(client: RegistryClient, digest: string): Promise<boolean> {

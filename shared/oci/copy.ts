@@ -26,6 +26,7 @@ import { apiHost, formatReference, type ImageReference } from './reference';
 import { RegistryClient } from './registry-client';
 import { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './retry';
 import { Redactor } from '../redact/redact';
+import { formatDuration } from './duration';
 
 export { CopyError, type CopyErrorCode } from './errors';
 
@@ -289,14 +290,6 @@ function resolveDeadlines(given: Partial<CopyDeadlines> = {}): CopyDeadlines {
     }
   }
   return deadlines;
-}
-
-/** `90000` -> `1m30s`, `1500` -> `1.5s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds ? `${minutes}m${seconds}s` : `${minutes}m`;
 }
 
 /** Options to talk to one registry (used by `manifestDigest`). */

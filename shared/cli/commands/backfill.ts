@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
 import type { GatedReplicationRule, HarbormasterConfig, RepositoryConfig } from '../../config/schema';
 import { copyImage, type CopyOptions, type CopyResult } from '../../oci/copy';
+import { DurationError, parseDuration } from '../../oci/duration';
 import { ecrCredentialProvider } from '../../oci/credentials';
 import {
   decideBackfill,
@@ -43,6 +44,7 @@ interface BackfillFlags {
   dryRun?: boolean;
   json?: boolean;
   concurrency: string;
+  timeout?: string;
   /** The state file path, or false with --no-state. */
   state: string | false;
   region?: string;
@@ -406,6 +408,8 @@ export async function backfill(
     rule?: string;
     dryRun: boolean;
     concurrency: number;
+    /** Each image copy fails after this long (the backfill goes on with the next). */
+    timeoutMs?: number;
     state: BackfillState;
     aws: AwsOptions;
   },
@@ -469,6 +473,7 @@ export async function backfill(
             ...copyDeps,
             copyOptions: {
               concurrency: input.concurrency,
+              ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
               signal: controller.signal,
               onProgress: (p) => progress.bytes(describeImage(item), label, p.bytesDone, p.bytesTotal),
             },
@@ -512,6 +517,7 @@ export function registerBackfill(program: Command, explicitDeps?: CliDeps): void
     .option('--rule <name>', 'only this gatedReplication rule (default: every rule)')
     .option('--dry-run', 'list what would be copied and why other images are skipped; copy nothing')
     .option('--concurrency <n>', 'blobs transferred at the same time per copy', '4')
+    .option('--timeout <duration>', 'fail one image copy after this long (e.g. 10m) and go on with the next')
     .option(
       '--state <file>',
       'where finished copies are recorded so a rerun skips them',
@@ -548,6 +554,13 @@ Exit codes: 0 everything copied (or nothing to do), 1 some copies failed or were
       return;
     }
     const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+    } catch (error) {
+      if (error instanceof DurationError) throw new CliError(error.message, EXIT.ERROR, { cause: error });
+      throw error;
+    }
     let state: BackfillState;
     try {
       state = openBackfillState(flags.state === false ? undefined : flags.state);
@@ -565,6 +578,7 @@ Exit codes: 0 everything copied (or nothing to do), 1 some copies failed or were
           rule: flags.rule,
           dryRun: flags.dryRun === true,
           concurrency,
+          timeoutMs,
           state,
           aws: awsOptionsFrom(flags),
         },

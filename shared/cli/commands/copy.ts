@@ -2,6 +2,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { CopyError, copyImage, type CopyProgress, type CopyResult } from '../../oci/copy';
+import { DurationError, parseDuration } from '../../oci/duration';
 import {
   CredentialsError,
   ecrCredentialProvider,
@@ -18,7 +19,7 @@ import {
 } from '../../oci/reference';
 import { awsClientConfig } from '../aws-options';
 import { dockerCredentials, hasCredentialHelperFor } from '../docker-config';
-import { CliError } from '../errors';
+import { CliError, EXIT } from '../errors';
 
 interface CopyFlags {
   srcCreds?: string;
@@ -29,6 +30,7 @@ interface CopyFlags {
   insecure?: boolean;
   concurrency: string;
   chunkSize?: string;
+  timeout?: string;
   json?: boolean;
   profile?: string;
   endpointUrl?: string;
@@ -58,6 +60,7 @@ export function registerCopy(program: Command): void {
     .option('--dest-plain-http', 'speak plain HTTP to the destination registry only')
     .option('--insecure', 'do not verify TLS certificates (self-signed registries)')
     .option('--concurrency <n>', 'blobs transferred at the same time (1-64)', '4')
+    .option('--timeout <duration>', 'fail the copy if it has not finished after this long, e.g. 90s, 10m, 1h')
     .option('--chunk-size <MiB>', 'upload blobs larger than this in chunks of this many MiB (at least 5)')
     .option('--profile <name>', 'AWS profile for ECR tokens (default: AWS_PROFILE or the standard chain)')
     .option(
@@ -75,6 +78,7 @@ export function registerCopy(program: Command): void {
       const chunkSize = flags.chunkSize
         ? integerFlag(flags.chunkSize, '--chunk-size', 5, 4096) * 1024 * 1024
         : undefined;
+      const timeoutMs = flags.timeout === undefined ? undefined : durationFlag(flags.timeout, '--timeout');
       const plainHosts = new Set<string>();
       if (flags.plainHttp || flags.srcPlainHttp) plainHosts.add(source.registry);
       if (flags.plainHttp || flags.destPlainHttp) plainHosts.add(destination.registry);
@@ -111,6 +115,7 @@ export function registerCopy(program: Command): void {
           insecureTls: flags.insecure === true,
           concurrency,
           chunkSize,
+          timeoutMs,
           onProgress: bar?.update,
         });
       } catch (error) {
@@ -118,7 +123,8 @@ export function registerCopy(program: Command): void {
         if (error instanceof CopyError) {
           throw new CliError(
             `copy ${formatReference(source)} failed (${error.code}): ${error.message}`,
-            undefined,
+            // --timeout gave up waiting, like gate --timeout: CI may retry it, unlike bad input.
+            error.code === 'timeout' ? EXIT.TIMEOUT : undefined,
             {
               cause: error,
             },
@@ -151,6 +157,15 @@ function reference(text: string, what: string): ImageReference {
     return parseReference(text);
   } catch (error) {
     if (error instanceof ReferenceError) throw new CliError(`${what}: ${error.message}`);
+    throw error;
+  }
+}
+
+function durationFlag(value: string, flag: string): number {
+  try {
+    return parseDuration(value, flag);
+  } catch (error) {
+    if (error instanceof DurationError) throw new CliError(error.message);
     throw error;
   }
 }

@@ -244,6 +244,19 @@ describe('harbormaster backfill', () => {
     expect(scanned).toHaveLength(8);
   });
 
+  it('passes --timeout to every image copy as its own deadline, and refuses a malformed one', async () => {
+    // Act
+    const code = await backfill('--timeout', '90s');
+    const refused = await backfill('--timeout', 'soon');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(copies.length).toBeGreaterThan(0);
+    expect(copies.every((c) => c.timeoutMs === 90_000)).toBe(true);
+    expect(refused).toBe(2);
+    expect(err).toContain('--timeout must be a duration such as 90s, 10m or 1h30m, got "soon"');
+  });
+
   it('copies passing images by digest to every destination with the matching tags only, and records them', async () => {
     // Act
     const code = await backfill();

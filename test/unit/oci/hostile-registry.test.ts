@@ -365,6 +365,31 @@ suite('copyImage against a hostile registry', () => {
       expect(performance.now() - started).toBeLessThan(WALL_CLOCK_BOUND_MS);
     });
 
+    it('fails the whole copy at its timeout (the CLI --timeout), whatever the retries allow', async () => {
+      // Prepare: the layer's stream stalls after 10 bytes, every time.
+      blobBody = (_request, response) => {
+        response.writeHead(200, { 'content-length': LAYER.length });
+        response.write(LAYER.subarray(0, 10));
+        return true;
+      };
+      const started = performance.now();
+
+      // Act
+      const failure = await plainCopy({
+        timeoutMs: 700,
+        retry: { attempts: 100, baseDelayMs: 1 },
+        deadlines: { throughputWindowMs: 200, minBytesPerSecond: 1024 },
+      }).catch((error: unknown) => error);
+
+      // Assess
+      expect((failure as CopyError).code).toBe('timeout');
+      expect((failure as CopyError).message).toBe('the copy did not finish within its timeout of 0.7s');
+      expect(
+        destination.requests.filter((seen) => seen.method === 'PUT' && seen.path.includes('/manifests/')),
+      ).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(WALL_CLOCK_BOUND_MS);
+    });
+
     it('bounds a call that never answers by the request timeout', async () => {
       // Prepare: the manifest GET is accepted and never answered.
       const hung = await server({
