@@ -16,3 +16,5 @@ export { registrySource, SignatureReadError, type SignatureSource } from './regi
 export { compileSigners, describeSigner, TrustConfigError, type TrustedSignerConfig } from './trust';
 export type { SignatureCheck, SignatureFormat, TrustedSigner, VerifyContext } from './types';
 export { checkImageSignature, verifyImageSignatures, type SignatureOutcome } from './verify-image';
+export { ecrSignatureSource } from './ecr-source';
+export { signedDigestOfReferrer, signedDigestOfTag } from './signature-push';

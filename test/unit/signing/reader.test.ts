@@ -2,6 +2,7 @@ import { createTransport, type Transport } from '../../../shared/oci/http';
 import { RegistryClient } from '../../../shared/oci/registry-client';
 import { checkImageSignature, verifyImageSignatures } from '../../../shared/signing/verify-image';
 import { registrySource } from '../../../shared/signing/registry-source';
+import { signedDigestOfReferrer, signedDigestOfTag } from '../../../shared/signing/signature-push';
 import { compileSigners } from '../../../shared/signing/trust';
 import { SIGNATURE_MEDIA_TYPES, type TrustedSigner } from '../../../shared/signing/types';
 import { haveTools, startRegistry, type RunningRegistry } from '../../support/registries';
@@ -188,6 +189,18 @@ describeWithRegistry('verifyImageSignatures against docker-registry (referrers t
     });
     // referrers API (404), the sha256-<hex> tag (absent) and the .sig tag (absent).
     expect(onChild.requests).toBe(3);
+  });
+
+  it('finds the image a signature pushed by digest or as a .sig tag belongs to (to re-decide it)', async () => {
+    const reader = source();
+
+    expect(await signedDigestOfReferrer(reader, notationDigest)).toBe(image.digest);
+    expect(await signedDigestOfReferrer(reader, bundleDigest)).toBe(image.digest);
+    expect(await signedDigestOfReferrer(reader, image.digest)).toBeUndefined();
+    expect(reader.requests).toBe(3);
+    expect(signedDigestOfTag(`${image.digest.replace(':', '-')}.sig`)).toBe(image.digest);
+    expect(signedDigestOfTag('v1.4.2')).toBeUndefined();
+    expect(signedDigestOfTag(undefined)).toBeUndefined();
   });
 
   it('makes no registry request when the repository does not require a signature', async () => {

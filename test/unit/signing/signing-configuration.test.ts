@@ -4,7 +4,9 @@ import {
   matchesRepositoryFilter,
   SigningConfiguration,
 } from '../../../infra/constructs/registry/signing-configuration';
+import { buildHarbormaster } from '../../../infra/harbormaster';
 import { RegistryStack } from '../../../infra/stacks/registry-stack';
+import { baseConfig } from '../../fixtures/config/base-config';
 import { parseConfig } from '../../../shared/config/load';
 
 const PROFILE = 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release';
@@ -104,5 +106,16 @@ describe('SigningConfiguration', () => {
     ['payments/api', 'payments/api-v2', false],
   ])('filter %s %s matches: %s', (filter, repository, expected) => {
     expect(matchesRepositoryFilter(filter, repository)).toBe(expected);
+  });
+
+  it('synthesizes the whole app with signing (cdk-nag and the synth-time checks pass)', () => {
+    // Prepare
+    const doc = baseConfig();
+    doc.signing = { rules: [{ signingProfileArn: PROFILE, repositoryFilters: ['payments/*'] }] };
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    buildHarbormaster(app, parseConfig(doc, 'test.yaml'));
+
+    // Act / Assess: cdk-nag makes synth throw on any unacknowledged error.
+    expect(() => app.synth()).not.toThrow();
   });
 });
