@@ -1,27 +1,17 @@
-import type { IncomingMessage } from 'node:http';
 import { copyBlob, type BlobOutcome } from './blob';
 import { toCredentialProvider, type BasicCredentials, type CredentialProvider } from './credentials';
 import { CopyError } from './errors';
 import {
-  BodyTooLargeError,
   DEFAULT_HTTP_TIMEOUTS,
   HttpStatusError,
   NetworkError,
   TlsError,
   createTransport,
-  discardBody,
-  readBody,
-  statusError,
   type HttpTimeouts,
 } from './http';
-import {
-  MANIFEST_ACCEPT,
-  manifestMediaType,
-  parseManifest,
-  sha256Digest,
-  type Descriptor,
-  type RawManifest,
-} from './manifest';
+import { parseManifest, type Descriptor, type RawManifest } from './manifest';
+import { fetchManifest, headManifest, putManifest } from './manifest-io';
+import { copyReferrers, type ReferrerResult } from './referrers';
 import { apiHost, formatReference, type ImageReference } from './reference';
 import { RegistryClient } from './registry-client';
 import { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './retry';
@@ -65,6 +55,12 @@ export interface CopyOptions {
   deadlines?: Partial<CopyDeadlines>;
   /** The whole copy fails with CopyError 'timeout' after this many milliseconds (the CLI's --timeout). @default none */
   timeoutMs?: number;
+  /**
+   * Also copy what refers to the image: OCI 1.1 referrers (signatures, SBOMs, attestations; through the referrers
+   * API or the referrers tag schema `sha256-<hex>`) and cosign's `sha256-<hex>.sig|.att|.sbom` tags.
+   * @default true
+   */
+  referrers?: boolean;
 }
 
 /**
@@ -99,6 +95,8 @@ export interface CopyResult {
   /** Blobs already present at the destination or mounted from another repository of the same registry. */
   blobsSkipped: number;
   seconds: number;
+  /** What happened to the image's signatures, SBOMs and attestations (absent with `referrers: false`). */
+  referrers?: ReferrerResult;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -186,7 +184,12 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
     bytesDone: 0,
   };
   const emit = () => options.onProgress?.({ ...progress });
-  const result = (digest: string, bytesCopied: number, blobsCopied: number): CopyResult => {
+  const result = (
+    digest: string,
+    bytesCopied: number,
+    blobsCopied: number,
+    referrers?: ReferrerResult,
+  ): CopyResult => {
     progress.phase = 'done';
     emit();
     return {
@@ -195,6 +198,7 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
       blobsCopied,
       blobsSkipped: progress.blobsSkipped,
       seconds: Math.round((performance.now() - started) / 10) / 100,
+      ...(referrers ? { referrers } : {}),
     };
   };
 
@@ -213,26 +217,6 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
     }
     const destinationTag = destination.tag ?? (destination.digest ? undefined : source.tag);
 
-    // Already there: at most the tag moves, and no blob byte does.
-    if (
-      destinationTag &&
-      (await withRetry(retry, () => headManifest(dst, destinationTag), signal)) === top.digest
-    ) {
-      return result(top.digest, 0, 0);
-    }
-    if ((await withRetry(retry, () => headManifest(dst, top.digest), signal)) === top.digest) {
-      if (destinationTag) await withRetry(retry, () => putManifest(dst, destinationTag, top), signal);
-      return result(top.digest, 0, 0);
-    }
-
-    const children: RawManifest[] = [];
-    const blobs = new Map<string, Descriptor>();
-    await collect(top, src, dst, retry, signal, children, blobs);
-    progress.phase = 'blobs';
-    progress.blobsTotal = blobs.size;
-    progress.bytesTotal = [...blobs.values()].reduce((sum, blob) => sum + blob.size, 0);
-    emit();
-
     let bytesCopied = 0;
     let blobsCopied = 0;
     const context = {
@@ -248,24 +232,61 @@ export async function copyImage(options: CopyOptions): Promise<CopyResult> {
         emit();
       },
     };
-    await runPool([...blobs.values()], concurrency, controller, async (blob) => {
-      const outcome: BlobOutcome = await copyBlob(context, blob);
-      if (outcome === 'copied') {
-        bytesCopied += blob.size;
-        blobsCopied += 1;
-      } else {
-        progress.blobsSkipped += 1;
-        progress.bytesDone += blob.size;
-      }
-      progress.blobsDone += 1;
+    /** Blobs first, then child manifests by digest, then the manifest itself under `ref`. */
+    const transfer = async (manifest: RawManifest, ref: string): Promise<void> => {
+      const children: RawManifest[] = [];
+      const blobs = new Map<string, Descriptor>();
+      await collect(manifest, src, dst, retry, signal, children, blobs);
+      progress.phase = 'blobs';
+      progress.blobsTotal += blobs.size;
+      progress.bytesTotal += [...blobs.values()].reduce((sum, blob) => sum + blob.size, 0);
       emit();
-    });
+      await runPool([...blobs.values()], concurrency, controller, async (blob) => {
+        const outcome: BlobOutcome = await copyBlob(context, blob);
+        if (outcome === 'copied') {
+          bytesCopied += blob.size;
+          blobsCopied += 1;
+        } else {
+          progress.blobsSkipped += 1;
+          progress.bytesDone += blob.size;
+        }
+        progress.blobsDone += 1;
+        emit();
+      });
+      progress.phase = 'manifests';
+      emit();
+      for (const child of children)
+        await withRetry(retry, () => putManifest(dst, child.digest, child), signal);
+      await withRetry(retry, () => putManifest(dst, ref, manifest), signal);
+    };
 
-    progress.phase = 'manifests';
-    emit();
-    for (const child of children) await withRetry(retry, () => putManifest(dst, child.digest, child), signal);
-    await withRetry(retry, () => putManifest(dst, destinationTag ?? top.digest, top), signal);
-    return result(top.digest, bytesCopied, blobsCopied);
+    // Already there: at most the tag moves, and no blob byte does.
+    const atTag =
+      destinationTag !== undefined &&
+      (await withRetry(retry, () => headManifest(dst, destinationTag), signal)) === top.digest;
+    if (!atTag) {
+      if ((await withRetry(retry, () => headManifest(dst, top.digest), signal)) === top.digest) {
+        if (destinationTag) await withRetry(retry, () => putManifest(dst, destinationTag, top), signal);
+      } else {
+        await transfer(top, destinationTag ?? top.digest);
+      }
+    }
+    // After the image, so a signature never arrives before what it signs; checked on a re-copy too, so a
+    // signature added since the last copy travels, while one already there moves nothing.
+    const referrers =
+      options.referrers === false
+        ? undefined
+        : await copyReferrers(
+            {
+              source: src,
+              destination: dst,
+              retry,
+              signal,
+              transfer: (manifest) => transfer(manifest, manifest.digest),
+            },
+            top,
+          );
+    return result(top.digest, bytesCopied, blobsCopied, referrers);
   } catch (error) {
     throw redactor.cleanError(timedOut ?? toCopyError(error, options.signal));
   } finally {
@@ -359,99 +380,6 @@ async function collect(
     );
     await collect(raw, src, dst, retry, signal, children, blobs);
     children.push(raw);
-  }
-}
-
-// The distribution spec lets registries refuse manifests over 4 MiB; a bigger one is refused here at once.
-const MANIFEST_LIMIT = 4 * 1024 * 1024;
-
-/** Reads a manifest body; one over MANIFEST_LIMIT is a CopyError 'too-large' (never retried: it stays too large). */
-async function readManifestBody(
-  client: RegistryClient,
-  response: IncomingMessage,
-  ref: string,
-): Promise<Buffer> {
-  try {
-    return await readBody(response, MANIFEST_LIMIT);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    throw new CopyError(
-      'too-large',
-      `manifest ${client.repository}:${ref} at ${client.host} is larger than ${MANIFEST_LIMIT / 1024 / 1024} MiB, the most a registry must accept; not copied`,
-      { cause: error },
-    );
-  }
-}
-
-/** GETs a manifest and verifies its bytes against the digest asked for, or the digest the registry announced. */
-async function fetchManifest(
-  client: RegistryClient,
-  ref: string,
-  expectedDigest?: string,
-  expectedSize?: number,
-): Promise<RawManifest> {
-  const url = client.url(`manifests/${ref}`);
-  const response = await client.request('GET', url, { headers: { accept: MANIFEST_ACCEPT } });
-  if (response.statusCode === 404) {
-    await discardBody(response);
-    throw new CopyError('not-found', `${client.host}/${client.repository}:${ref} not found`, { status: 404 });
-  }
-  if (response.statusCode !== 200)
-    throw await statusError(response, `GET manifest ${ref} from ${client.host}`);
-  const bytes = await readManifestBody(client, response, ref);
-  const digest = sha256Digest(bytes);
-  const announced = response.headers['docker-content-digest'];
-  const expected =
-    expectedDigest ??
-    (typeof announced === 'string' && announced.startsWith('sha256:') ? announced : undefined);
-  if (expected && expected !== digest) {
-    throw new CopyError(
-      'digest-mismatch',
-      `manifest ${client.repository}:${ref} hashes to ${digest}, expected ${expected}`,
-    );
-  }
-  if (expectedSize !== undefined && expectedSize !== bytes.length) {
-    throw new CopyError(
-      'digest-mismatch',
-      `manifest ${digest} is ${bytes.length} bytes, its descriptor gives ${expectedSize}`,
-    );
-  }
-  const contentType = response.headers['content-type'];
-  return { digest, bytes, mediaType: manifestMediaType(bytes, contentType) };
-}
-
-/** The digest a tag or digest resolves to at a registry, or undefined when it is absent. */
-async function headManifest(client: RegistryClient, ref: string): Promise<string | undefined> {
-  const url = client.url(`manifests/${ref}`);
-  const response = await client.request('HEAD', url, { headers: { accept: MANIFEST_ACCEPT } });
-  await discardBody(response);
-  if (response.statusCode === 404) return undefined;
-  if (response.statusCode !== 200)
-    throw await statusError(response, `HEAD manifest ${ref} at ${client.host}`);
-  const digest = response.headers['docker-content-digest'];
-  if (typeof digest === 'string' && digest.startsWith('sha256:')) return digest;
-  // No digest header: read the manifest and hash it.
-  const full = await client.request('GET', url, { headers: { accept: MANIFEST_ACCEPT } });
-  if (full.statusCode !== 200) throw await statusError(full, `GET manifest ${ref} at ${client.host}`);
-  return sha256Digest(await readManifestBody(client, full, ref));
-}
-
-async function putManifest(client: RegistryClient, ref: string, manifest: RawManifest): Promise<void> {
-  const url = client.url(`manifests/${ref}`);
-  const response = await client.request('PUT', url, {
-    headers: { 'content-type': manifest.mediaType },
-    body: manifest.bytes,
-  });
-  if (response.statusCode !== 201 && response.statusCode !== 200 && response.statusCode !== 202) {
-    throw await statusError(response, `PUT manifest ${ref} to ${client.host}/${client.repository}`);
-  }
-  await discardBody(response);
-  const stored = response.headers['docker-content-digest'];
-  if (typeof stored === 'string' && stored !== '' && stored !== manifest.digest) {
-    throw new CopyError(
-      'digest-mismatch',
-      `the destination stored manifest ${manifest.digest} as ${client.clean(stored, 100)}`,
-    );
   }
 }
 

@@ -31,6 +31,7 @@ interface CopyFlags {
   concurrency: string;
   chunkSize?: string;
   timeout?: string;
+  referrers: boolean;
   json?: boolean;
   profile?: string;
   endpointUrl?: string;
@@ -60,6 +61,10 @@ export function registerCopy(program: Command): void {
     .option('--dest-plain-http', 'speak plain HTTP to the destination registry only')
     .option('--insecure', 'do not verify TLS certificates (self-signed registries)')
     .option('--concurrency <n>', 'blobs transferred at the same time (1-64)', '4')
+    .option(
+      '--no-referrers',
+      "leave the image's signatures, SBOMs and attestations (OCI referrers, cosign tags) behind",
+    )
     .option('--timeout <duration>', 'fail the copy if it has not finished after this long, e.g. 90s, 10m, 1h')
     .option('--chunk-size <MiB>', 'upload blobs larger than this in chunks of this many MiB (at least 5)')
     .option('--profile <name>', 'AWS profile for ECR tokens (default: AWS_PROFILE or the standard chain)')
@@ -116,6 +121,7 @@ export function registerCopy(program: Command): void {
           concurrency,
           chunkSize,
           timeoutMs,
+          referrers: flags.referrers,
           onProgress: bar?.update,
         });
       } catch (error) {
