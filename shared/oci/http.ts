@@ -127,18 +127,22 @@ export function openRequest(
     socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
     socket.once('close', () => clearTimeout(timer));
   });
+  let answer: IncomingMessage | undefined;
   if (totalMs !== undefined) {
-    const timer = setTimeout(
-      () => request.destroy(timeoutError(`no complete answer within ${totalMs / 1000}s`)),
-      totalMs,
-    );
+    const timer = setTimeout(() => {
+      const error = timeoutError(`no complete answer within ${totalMs / 1000}s`);
+      // A body already being read fails with this reason, not with the reset that destroying the request causes.
+      answer?.destroy(error);
+      request.destroy(error);
+    }, totalMs);
     timer.unref();
     request.once('close', () => clearTimeout(timer));
   }
   const response = new Promise<IncomingMessage>((resolve, reject) => {
-    request.once('response', (answer: IncomingMessage) => {
-      responseRedactors.set(answer, transport.redactor);
-      resolve(answer);
+    request.once('response', (received: IncomingMessage) => {
+      answer = received;
+      responseRedactors.set(received, transport.redactor);
+      resolve(received);
     });
     request.once('error', (error) => reject(toNetworkError(error, method, url)));
   });

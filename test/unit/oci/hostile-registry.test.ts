@@ -415,6 +415,70 @@ suite('copyImage against a hostile registry', () => {
       expect(performance.now() - started).toBeLessThan(WALL_CLOCK_BOUND_MS);
     });
 
+    it('bounds a manifest body that trickles after its headers by the request timeout', async () => {
+      // Prepare: headers at once, then a byte every 50 ms of a 10 KB body.
+      const timers: NodeJS.Timeout[] = [];
+      const slow = await server({
+        name: 'slow',
+        intercept: on('GET', '/v2/team/app/manifests/', (_request, response) => {
+          response.writeHead(200, {
+            'content-type': 'application/vnd.oci.image.manifest.v1+json',
+            'content-length': 10_000,
+          });
+          const timer = setInterval(
+            () => (response.destroyed ? clearInterval(timer) : response.write(' ')),
+            50,
+          );
+          timers.push(timer);
+          return true;
+        }),
+      });
+
+      // Act
+      const failure = await copy(slow, {
+        sourceCredentials: undefined,
+        plainHttp: true,
+        retry: { attempts: 2, baseDelayMs: 1 },
+        deadlines: { requestMs: 300 },
+      }).catch((error: unknown) => error);
+      timers.forEach(clearInterval);
+
+      // Assess
+      expect((failure as CopyError).code).toBe('network');
+      expect((failure as CopyError).message).toMatch(
+        /no complete answer within 0\.3s \(gave up after retries\)$/,
+      );
+      expect(slow.requests).toHaveLength(2);
+    });
+
+    it('bounds a TLS handshake that never completes by the connect timeout', async () => {
+      // Prepare: a listener that accepts connections and never says a word.
+      const sockets: import('node:net').Socket[] = [];
+      const silent = (await import('node:net')).createServer((socket) => void sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as import('node:net').AddressInfo).port;
+      const started = performance.now();
+
+      // Act
+      const failure = await copyImage({
+        source: { registry: `127.0.0.1:${port}`, repository: 'team/app', tag: 'v1' },
+        destination: { registry: destination.host, repository: 'mirror/app', tag: 'v1' },
+        plainHttp: (host) => host === destination.host,
+        retry: { attempts: 2, baseDelayMs: 1 },
+        deadlines: { connectMs: 200 },
+      }).catch((error: unknown) => error);
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+
+      // Assess
+      expect((failure as CopyError).code).toBe('network');
+      expect((failure as CopyError).message).toBe(
+        `ETIMEDOUT GET 127.0.0.1:${port}: could not connect within 0.2s (gave up after retries)`,
+      );
+      expect(sockets).toHaveLength(2);
+      expect(performance.now() - started).toBeLessThan(WALL_CLOCK_BOUND_MS);
+    });
+
     it.each([
       ['with a Content-Length', true],
       ['streamed without a Content-Length', false],
