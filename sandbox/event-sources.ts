@@ -36,6 +36,8 @@ export class QueueEventSourceRunner {
     failedRecords: 0,
     largestBatch: 0,
   };
+  /** How many times each message (SQS message id) was handed to the function. */
+  readonly deliveries = new Map<string, number>();
   private running = false;
   private loops: Promise<void>[] = [];
   private busy = 0;
@@ -116,6 +118,7 @@ export class QueueEventSourceRunner {
     this.stats.batches += 1;
     this.stats.records += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    for (const m of batch) this.deliveries.set(m.MessageId!, (this.deliveries.get(m.MessageId!) ?? 0) + 1);
     const event = {
       Records: batch.map((m) => ({
         messageId: m.MessageId,

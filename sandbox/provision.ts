@@ -246,14 +246,12 @@ export async function provision(options: ProvisionOptions): Promise<Provisioned>
     const redrive = p.RedrivePolicy as { deadLetterTargetArn: string; maxReceiveCount: number } | undefined;
     if (!redrive) continue;
     const queue = queues.get(key)!;
-    await clients
-      .sqs(queue.region)
-      .send(
-        new SetQueueAttributesCommand({
-          QueueUrl: queue.url,
-          Attributes: { RedrivePolicy: JSON.stringify(redrive) },
-        }),
-      );
+    await clients.sqs(queue.region).send(
+      new SetQueueAttributesCommand({
+        QueueUrl: queue.url,
+        Attributes: { RedrivePolicy: JSON.stringify(redrive) },
+      }),
+    );
     queues.set(key, {
       ...queue,
       redrive: {
@@ -551,14 +549,12 @@ async function subscribeQueue(
   const attributes: Record<string, string> = {};
   if (filterPolicy !== undefined) attributes.FilterPolicy = JSON.stringify(filterPolicy);
   if (raw) attributes.RawMessageDelivery = 'true';
-  await clients
-    .sns(region)
-    .send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: queueArn,
-        Attributes: attributes,
-      }),
-    );
+  await clients.sns(region).send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: attributes,
+    }),
+  );
 }

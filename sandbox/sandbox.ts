@@ -1,4 +1,4 @@
-import { DescribeImagesCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, StartImageScanCommand, type ImageDetail } from '@aws-sdk/client-ecr';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -295,6 +295,13 @@ export class Sandbox {
     return this.resources.queues.get(source.queueKey)!;
   }
 
+  /** How many times the function was handed each message of a queue (by SQS message id). */
+  deliveriesOf(queue: QueueResource): Map<string, number> {
+    const source = this.queueSources.find((s) => s.queue.key === queue.key);
+    if (!source) throw new Error(`no event source reads ${queue.key}`);
+    return source.deliveries;
+  }
+
   /** The dead-letter queue of a queue's redrive policy. */
   deadLetterQueueOf(queue: QueueResource): QueueResource {
     if (!queue.redrive) throw new Error(`${queue.key} has no redrive policy`);
@@ -323,10 +330,15 @@ export class Sandbox {
     findings: Record<string, unknown>,
     region = this.region,
   ): Promise<void> {
+    // moto answers DescribeImageScanFindings only for an image whose scan was started (scan on push does it in ECR).
+    await this.clients
+      .ecr(region)
+      .send(new StartImageScanCommand({ repositoryName: repository, imageId: { imageDigest: digest } }));
     const response = await fetch(`${this.moto.endpoint}/moto-api/static/ecr/scan-finding-results`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
+        account_id: this.account,
         region,
         results: [
           {
@@ -402,28 +414,24 @@ export class Sandbox {
   private async collect(url: string, region: string): Promise<{ body: string; receiveCount: number }[]> {
     const got: { body: string; receiveCount: number }[] = [];
     for (;;) {
-      const out = await this.clients
-        .sqs(region)
-        .send(
-          new ReceiveMessageCommand({
-            QueueUrl: url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        );
+      const out = await this.clients.sqs(region).send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return got;
       for (const m of messages)
         got.push({ body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0) });
-      await this.clients
-        .sqs(region)
-        .send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: url,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-          }),
-        );
+      await this.clients.sqs(region).send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 
