@@ -23,15 +23,26 @@ describe('cdk-nag (AwsSolutions + Serverless) on the whole app', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  it('would fail synth on an unacknowledged finding, so the test above can fail', () => {
+  it('would fail synth on an unacknowledged finding in a Harbormaster stack, so the test above can fail', () => {
     // Prepare: the same app plus one role with a wildcard permission and no acknowledgement.
-    const app = harbormasterApp();
-    const stack = new Stack(app, 'NagCanary', { env: { region: 'eu-west-1' } });
-    const role = new Role(stack, 'Wildcard', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { registry } = buildHarbormaster(app, loadConfig(path.join(ROOT, 'harbormaster.config.yaml')));
+    const role = new Role(registry, 'Wildcard', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new PolicyStatement({ actions: ['ecr:*'], resources: ['*'] }));
 
     // Act / Assess
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+
+  it("leaves the app's other stacks unjudged (a construct-library user's own resources)", () => {
+    // Prepare: the same finding in a stack that is not Harbormaster's.
+    const app = harbormasterApp();
+    const stack = new Stack(app, 'UsersOwnStack', { env: { region: 'eu-west-1' } });
+    const role = new Role(stack, 'Wildcard', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new PolicyStatement({ actions: ['ecr:*'], resources: ['*'] }));
+
+    // Act / Assess
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
