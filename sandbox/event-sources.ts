@@ -38,6 +38,8 @@ export class QueueEventSourceRunner {
   };
   /** How many times each message (SQS message id) was handed to the function. */
   readonly deliveries = new Map<string, number>();
+  /** How many times records carrying each EventBridge event id were handed to the function. */
+  readonly eventIds = new Map<string, number>();
   private running = false;
   private loops: Promise<void>[] = [];
   private busy = 0;
@@ -119,6 +121,10 @@ export class QueueEventSourceRunner {
     this.stats.records += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     for (const m of batch) this.deliveries.set(m.MessageId!, (this.deliveries.get(m.MessageId!) ?? 0) + 1);
+    for (const m of batch) {
+      const id = eventIdOf(m.Body);
+      if (id) this.eventIds.set(id, (this.eventIds.get(id) ?? 0) + 1);
+    }
     const event = {
       Records: batch.map((m) => ({
         messageId: m.MessageId,
@@ -169,6 +175,16 @@ export class QueueEventSourceRunner {
         }),
       );
     }
+  }
+}
+
+/** The `id` of an EventBridge event in a message body, if the body is one. */
+function eventIdOf(body: string | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(body ?? '') as { id?: unknown; 'detail-type'?: unknown };
+    return typeof parsed.id === 'string' && parsed['detail-type'] !== undefined ? parsed.id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

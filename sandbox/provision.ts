@@ -137,6 +137,7 @@ const NOT_EMULATED = new Set([
   'AWS::ECR::RegistryScanningConfiguration',
   'AWS::ECR::ReplicationConfiguration',
   'AWS::ECR::SigningConfiguration',
+  'AWS::ECR::PullTimeUpdateExclusion',
 ]);
 
 /** Physical names as CloudFormation makes them: stack name, logical id, and a short unique suffix. */

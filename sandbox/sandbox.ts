@@ -424,8 +424,12 @@ export class Sandbox {
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) return got;
+      // The count SQS kept across the redrive, less this read's own receive: how often consumers got it.
       for (const m of messages)
-        got.push({ body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0) });
+        got.push({
+          body: m.Body ?? '',
+          receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1) - 1,
+        });
       await this.clients.sqs(region).send(
         new DeleteMessageBatchCommand({
           QueueUrl: url,
