@@ -4,6 +4,7 @@ import { eventQueueHandler } from '../../shared/automation/event-queue-handler';
 import { onImageEvent } from '../../shared/automation/on-image-event';
 import type { ImageEvent, NormalizedEvent, ReplicationEvent } from '../../shared/domain/types';
 import { IMAGE_EVENTS } from '../../shared/events/image-events';
+import { AWS_CLIENT_CONFIG } from '../../shared/runtime/aws-client-config';
 
 /**
  * ECR Image Action (push, delete, archive/restore) and ECR Replication Action events, via SQS:
@@ -11,8 +12,8 @@ import { IMAGE_EVENTS } from '../../shared/events/image-events';
  */
 
 // Created once per container; only the clients this function needs.
-const ecr = new ECRClient({});
-const dynamodb = new DynamoDBClient({});
+const ecr = new ECRClient(AWS_CLIENT_CONFIG);
+const dynamodb = new DynamoDBClient(AWS_CLIENT_CONFIG);
 
 export const handler = eventQueueHandler({
   events: IMAGE_EVENTS,

@@ -20,6 +20,8 @@ export interface EventFunctionBase {
   readonly log: AutomationLog;
   readonly metric: CountMetric;
   readonly now: () => Date;
+  /** The deployment's account (HARBORMASTER_ACCOUNT_ID, else the config's env.account). */
+  readonly account?: string;
 }
 
 /**
@@ -48,15 +50,24 @@ export function eventQueueHandler<E extends NormalizedEvent>(options: {
       tableName: requiredEnv(ENV.AUDIT_TABLE),
       retentionDays: config.audit.retentionDays,
     });
-    const process = options.init({ config, audit, log, metric, now: () => new Date() });
+    const account = process.env[ENV.ACCOUNT] || config.env.account;
+    const work = options.init({
+      config,
+      audit,
+      log,
+      metric,
+      now: () => new Date(),
+      ...(account ? { account } : {}),
+    });
     return {
       flush: () => metrics.publishStoredMetrics(),
       handle: sqsEventRecordHandler({
         events: options.events,
         accepts: options.accepts,
-        process,
+        process: work,
         log,
         metric,
+        ...(account ? { account } : {}),
       }),
     };
   };

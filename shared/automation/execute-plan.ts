@@ -1,10 +1,10 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { AuditFollowUp, AuditStore } from '../audit/store';
+import type { AuditFollowUp, AuditWriter } from '../audit/writer';
 import type { RuntimeConfig } from '../runtime/runtime-config';
 import type { AuditEntry, NormalizedEvent } from '../domain/types';
 import type { HarbormasterMetric } from '../observability/metrics';
-import type { Action, AuditPlanAction, NotifyPlanAction, ReplicatePlanAction } from '../policy';
-import { addTags, removeTags, type TagOutcome } from '../registry/ecr-images';
+import type { Action, AuditPlanAction } from '../policy';
+import { addTags, type TagOutcome } from '../registry/ecr-images';
 
 /** The log lines the automation writes (Powertools Logger fits; tests pass a recorder). */
 export interface AutomationLog {
@@ -19,7 +19,7 @@ export type CountMetric = (name: HarbormasterMetric, value?: number) => void;
 /** What every event path needs: clients, the audit store, the config, a clock. */
 export interface AutomationDeps {
   readonly ecr: ECRClient;
-  readonly audit: Pick<AuditStore, 'record' | 'withdraw' | 'lastFindingSet'>;
+  readonly audit: Pick<AuditWriter, 'record'>;
   readonly config: RuntimeConfig;
   readonly now: () => Date;
   readonly log: AutomationLog;
@@ -31,12 +31,6 @@ export type EventOutcome =
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'duplicate'; readonly eventId: string }
   | { readonly status: 'done'; readonly eventId: string; readonly actions: readonly string[] };
-
-/** Side effects the executor cannot do itself (they need clients only the scan path has). */
-export interface SideEffects {
-  notify?(action: NotifyPlanAction): Promise<void>;
-  replicate?(action: ReplicatePlanAction): Promise<void>;
-}
 
 /** A redelivered event: one log line, nothing else done (the executor and the scan path's early check share it). */
 export function duplicateDelivery(event: NormalizedEvent, deps: Pick<AutomationDeps, 'log'>): EventOutcome {
@@ -87,20 +81,40 @@ function followUpsOf(actions: readonly Action[]): AuditFollowUp[] {
 }
 
 /**
- * Executes a plan exactly once in effect. The event's audit row (its first audit action, with every other
- * planned row as a follow-up) is written first with a conditional put: a redelivery finds it and does
- * nothing else. If an action then fails, the row is withdrawn and the error rethrown, so the queue's retry
- * redoes the work instead of being taken for a duplicate.
+ * Executes an image event's plan: the effects first (auto-tags: the same manifest under more tags, each
+ * write idempotent), then the event's audit row (its first audit action, every other planned row as a
+ * follow-up) with a conditional put. A crash before the row is written leaves nothing recorded, so the
+ * redelivery redoes the effects (a tag already there is a no-op) and then writes the row; a redelivery
+ * after it finds the row and reports a duplicate.
  */
 export async function executePlan(
   event: NormalizedEvent,
   actions: readonly Action[],
   deps: AutomationDeps,
-  effects: SideEffects = {},
 ): Promise<EventOutcome> {
   const first = actions[0];
   if (!first || first.type !== 'audit') {
     throw new Error(`plan for ${event.kind} ${event.id} does not start with an audit action`);
+  }
+  const done: string[] = [first.action];
+  for (const action of actions.slice(1)) {
+    switch (action.type) {
+      case 'audit':
+        done.push(action.action);
+        break;
+      case 'tag': {
+        const { outcomes } = await addTags(deps.ecr, {
+          repository: event.repository,
+          digest: event.digest,
+          tags: action.tags,
+        });
+        await reportTagOutcomes(event, action.audit, outcomes, deps);
+        done.push(action.audit);
+        break;
+      }
+      default:
+        throw new Error(`this function cannot carry out a ${action.type} action (image event plan)`);
+    }
   }
   const primary: AuditEntry = {
     repository: event.repository,
@@ -113,69 +127,15 @@ export async function executePlan(
   };
   const { duplicate } = await deps.audit.record(primary, followUpsOf(actions.slice(1)));
   if (duplicate) return duplicateDelivery(event, deps);
-
-  const done: string[] = [primary.action];
-  try {
-    for (const action of actions.slice(1)) {
-      switch (action.type) {
-        case 'audit':
-          done.push(action.action);
-          break;
-        case 'tag': {
-          const { outcomes } = await addTags(deps.ecr, {
-            repository: event.repository,
-            digest: event.digest,
-            tags: action.tags,
-          });
-          await reportTagOutcomes(event, action.audit, outcomes, deps);
-          done.push(action.audit);
-          break;
-        }
-        case 'untag': {
-          await quarantine(event, action.tags, deps);
-          deps.metric?.('ImagesQuarantined');
-          done.push(action.audit);
-          break;
-        }
-        case 'notify':
-          if (!effects.notify) throw cannot('send alerts', action);
-          await effects.notify(action);
-          deps.metric?.('AlertsSent');
-          done.push(action.audit);
-          break;
-        case 'replicate':
-          if (!effects.replicate) throw cannot('enqueue replication', action);
-          await effects.replicate(action);
-          done.push(`replicate:${action.rule}`);
-          break;
-      }
-    }
-  } catch (error) {
-    await deps.audit.withdraw(primary).catch((withdrawError: unknown) => {
-      // The retry will be taken for a duplicate: say so loudly, next to the original failure.
-      deps.log.error(
-        'could not withdraw the audit row after a failed action; a retry of this event will be skipped',
-        {
-          eventId: event.id,
-          withdrawError: (withdrawError as Error).message,
-        },
-      );
-    });
-    throw error;
-  }
   return { status: 'done', eventId: event.id, actions: done };
 }
 
-/** A planned side effect this function has no client for (a wiring mistake, not a bad event). */
-function cannot(what: string, action: Action): Error {
-  return new Error(`this function cannot ${what} (${action.type} action in its plan)`);
-}
-
-async function reportTagOutcomes(
+/** Records tags that were immutable elsewhere (never retried: moving an immutable tag can never succeed). */
+export async function reportTagOutcomes(
   event: NormalizedEvent,
   row: 'tagged' | 'promoted',
   outcomes: Readonly<Record<string, TagOutcome>>,
-  deps: AutomationDeps,
+  deps: Pick<AutomationDeps, 'log' | 'metric'> & { readonly audit: Pick<AuditWriter, 'record'> },
 ): Promise<void> {
   const written = Object.entries(outcomes)
     .filter(([, o]) => o === 'added')
@@ -185,7 +145,6 @@ async function reportTagOutcomes(
     .map(([t]) => t);
   if (written.length > 0) deps.metric?.('TagsWritten', written.length);
   if (immutable.length === 0) return;
-  // Recorded and logged once; never retried (moving an immutable tag can never succeed).
   deps.log.warn('tag is immutable in this repository and points at another image: not moved', {
     eventId: event.id,
     repository: event.repository,
@@ -204,29 +163,6 @@ async function reportTagOutcomes(
     },
     [],
   );
-}
-
-/**
- * Removes release tags. ECR deletes an image whose last tag is removed, so when the event's tags would
- * all go, the image first gets a keeper tag (quarantined-<digest12>) and stays pullable.
- */
-async function quarantine(
-  event: NormalizedEvent,
-  tags: readonly string[],
-  deps: AutomationDeps,
-): Promise<void> {
-  const remaining = event.tags.filter((t) => !tags.includes(t));
-  if (remaining.length === 0) {
-    const keeper = quarantineKeeperTag(event.digest);
-    await addTags(deps.ecr, { repository: event.repository, digest: event.digest, tags: [keeper] });
-  }
-  const { absent } = await removeTags(deps.ecr, { repository: event.repository, digest: event.digest, tags });
-  deps.log.warn('image quarantined: release tags removed, image kept', {
-    eventId: event.id,
-    repository: event.repository,
-    digest: event.digest,
-    removed: tags.filter((t) => !absent.includes(t)),
-  });
 }
 
 /** The structural part of a Powertools Logger the adapter needs. */

@@ -19,6 +19,7 @@ export async function onImageEvent(
   if (!repository) return { status: 'ignored', reason: unmanagedReason(event.repository) };
 
   let existingTags: readonly string[] | undefined;
+  let present = new Set<string>();
   const pushedTag = event.tags[0] ?? '';
   if (event.kind === 'image.pushed' && needsExistingTags(pushedTag, repository.autoTag)) {
     const listed = await listTaggedVersions(deps.ecr, { repository: event.repository });
@@ -29,6 +30,8 @@ export async function onImageEvent(
       });
     }
     existingTags = listed.tags;
+    // Tags already on this digest are in effect: a redelivery writes nothing again.
+    present = new Set(listed.images.filter((i) => i.digest === event.digest).map((i) => i.tag));
   }
 
   const plan = planImageEvent(event, {
@@ -37,5 +40,8 @@ export async function onImageEvent(
     ...(existingTags ? { existingTags } : {}),
   });
   if (isIgnored(plan)) return { status: 'ignored', reason: plan.ignored };
-  return executePlan(event, plan, deps);
+  const pending = plan
+    .map((a) => (a.type === 'tag' ? { ...a, tags: a.tags.filter((t) => !present.has(t)) } : a))
+    .filter((a) => a.type !== 'tag' || a.tags.length > 0);
+  return executePlan(event, pending, deps);
 }

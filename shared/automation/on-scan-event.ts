@@ -1,25 +1,50 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Finding, FindingEvent, ScanEvent } from '../domain/types';
-import { isIgnored } from '../domain/types';
+import type { AuditFollowUp, AuditWriter } from '../audit/writer';
+import type { FindingEvent, ImageEvent, ScanEvent } from '../domain/types';
 import { ecrFindingsConsoleUrl, type FindingsAlert } from '../notify/alert';
 import { buildSnsAlert } from '../notify/sns-alert';
+import { decideVerdict, findRepository, needsFindingDetails, unmanagedReason } from '../policy';
 import {
-  findRepository,
-  needsFindingDetails,
-  planScanEvent,
-  unmanagedReason,
-  type Action,
-  type NotifyPlanAction,
-} from '../policy';
-import { describeFindings } from '../registry/ecr-images';
+  decideImage,
+  indexVerdict,
+  isNoVerdict,
+  isScannablePlatform,
+  judgeScan,
+  type FindingList,
+  type ImageDecision,
+  type NoVerdict,
+} from '../policy/image-decision';
+import {
+  addTags,
+  currentImageTags,
+  describeFindings,
+  INDEX_MEDIA_TYPES,
+  indexChildren,
+  removeImageTags,
+} from '../registry/ecr-images';
 import { buildReplicationMessage, serializeReplicationMessage } from '../replication/message';
-import { duplicateDelivery, executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
+import type { RuntimeRepositoryConfig } from '../runtime/runtime-config';
+import type { ChildEntry, ImageKey, ImageState, ImageStateData, StoredVerdict } from '../state/image-state';
+import type { ImageStateStore, Lease } from '../state/image-state-store';
+import {
+  duplicateDelivery,
+  quarantineKeeperTag,
+  reportTagOutcomes,
+  type AutomationDeps,
+  type EventOutcome,
+} from './execute-plan';
 
-/** How many findings the scan path reads at most: one DescribeImageScanFindings page holds 1000. */
-export const FINDINGS_READ_MAX = 1000;
+/** How many findings a verdict reads at most (5 pages of DescribeImageScanFindings). */
+export const FINDINGS_READ_MAX = 5000;
+/** Tags an audit row lists at most (the state keeps them all), so a row stays far below DynamoDB's 400 KB. */
+const AUDIT_TAGS_MAX = 100;
 
-export interface ScanDeps extends AutomationDeps {
+export interface ScanDeps extends Omit<AutomationDeps, 'audit'> {
+  readonly audit: Pick<AuditWriter, 'record'>;
+  readonly state: Pick<ImageStateStore, 'claim' | 'commit' | 'release' | 'addParent'>;
+  /** How long an event holds an image's lease: longer than the function's timeout. */
+  readonly leaseMs: number;
   readonly sns: SNSClient;
   /** The findings topic (FINDINGS_TOPIC_ARN). */
   readonly topicArn: string;
@@ -28,131 +53,426 @@ export interface ScanDeps extends AutomationDeps {
   readonly replicationQueueUrl?: string;
 }
 
-function wouldAlert(plan: readonly Action[]): boolean {
-  return plan.some(
-    (a) =>
-      a.type === 'notify' || (a.type === 'audit' && a.action === 'verdict' && a.detail.result === 'fail'),
+type ScanPathEvent = ScanEvent | FindingEvent | ImageEvent;
+
+/**
+ * The scan function: scan results (ECR Image Scan, Inspector2 Scan, Inspector2 Finding) and pushes of
+ * multi-arch indexes. Each event holds the lease of the image it changes (shared/state), so events for one
+ * image serialize however they are batched; the state is committed, and the event marked done, only after
+ * every effect, each idempotent on its own, so a redelivery after a crash completes what was missing.
+ *
+ * A platform child's verdict is written into its index, which is decided once every scannable child has
+ * one; tags, quarantine, alerts and replication act on the image that carries the tags.
+ */
+export async function onScanEvent(event: ScanPathEvent, deps: ScanDeps): Promise<EventOutcome> {
+  const repository = findRepository(deps.config, event.repository);
+  if (!repository) return { status: 'ignored', reason: unmanagedReason(event.repository) };
+  if (event.kind === 'scan.completed' || event.kind === 'finding.updated') {
+    return onScanResult(event, repository, deps);
+  }
+  if (event.kind === 'image.pushed' && event.mediaType && INDEX_MEDIA_TYPES.includes(event.mediaType)) {
+    return onIndexPushed(event, repository, deps);
+  }
+  return {
+    status: 'ignored',
+    reason: `a ${event.kind} event of a single image: the image function handles it`,
+  };
+}
+
+/** Runs `work` holding the image's lease; a failure drops the lease so the retry need not wait for it. */
+async function withLease(
+  deps: ScanDeps,
+  key: ImageKey,
+  eventId: string,
+  work: (lease: Lease, state: ImageState) => Promise<readonly string[]>,
+): Promise<readonly string[] | 'duplicate'> {
+  const claim = await deps.state.claim(key, eventId, { now: deps.now().getTime(), leaseMs: deps.leaseMs });
+  if (claim.status === 'duplicate') return 'duplicate';
+  try {
+    return await work(claim.lease, claim.state);
+  } catch (error) {
+    await deps.state.release(claim.lease).catch((releaseError: unknown) =>
+      deps.log.warn('could not drop the lease; the retry waits for it to expire', {
+        eventId,
+        reason: (releaseError as Error).message,
+      }),
+    );
+    throw error;
+  }
+}
+
+function outcome(
+  event: ScanPathEvent,
+  result: readonly string[] | 'duplicate',
+  deps: ScanDeps,
+): EventOutcome {
+  return result === 'duplicate'
+    ? duplicateDelivery(event, deps)
+    : { status: 'done', eventId: event.id, actions: result };
+}
+
+/** The findings the verdict needs: the whole list for a finding event, and for a scan only when its counts cannot decide. */
+async function findingsFor(
+  event: ScanEvent | FindingEvent,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<FindingList | undefined> {
+  if (event.kind === 'scan.completed') {
+    const now = deps.now();
+    const byCounts = decideVerdict({
+      counts: event.severityCounts,
+      uncountedFindings: event.uncountedFindings,
+      policy: repository.scan,
+      now,
+    });
+    // A failing image is alerted with its top findings and its finding set; a pass on counts needs nothing more.
+    const needed =
+      byCounts.result === 'fail' ||
+      needsFindingDetails(event.severityCounts, repository.scan, event.uncountedFindings, now);
+    if (!needed) return undefined;
+  }
+  const read = await describeFindings(deps.ecr, event, { max: FINDINGS_READ_MAX });
+  if (!read.complete) {
+    deps.log.warn('image has more findings than read: a pass cannot be decided from this list', {
+      repository: event.repository,
+      digest: event.digest,
+      read: read.findings.length,
+    });
+  }
+  return read;
+}
+
+function verdictRow(verdict: StoredVerdict | NoVerdict, extra: Record<string, unknown> = {}): AuditFollowUp {
+  if (isNoVerdict(verdict))
+    return { action: 'verdict', detail: { result: 'undecided', reason: verdict.undecided, ...extra } };
+  return {
+    action: 'verdict',
+    detail: {
+      result: verdict.result,
+      reason: verdict.reason,
+      ...(verdict.highestSeverity ? { highestSeverity: verdict.highestSeverity } : {}),
+      findingSetHash: verdict.findingSetHash,
+      allowlisted: [...(verdict.allowlisted ?? [])],
+      ...extra,
+    },
+  };
+}
+
+async function onScanResult(
+  event: ScanEvent | FindingEvent,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<EventOutcome> {
+  const key = { repository: event.repository, digest: event.digest };
+  const result = await withLease(deps, key, event.id, async (lease, state) => {
+    const findings = await findingsFor(event, repository, deps);
+    const verdict = judgeScan({
+      event,
+      ...(findings ? { findings } : {}),
+      policy: repository.scan,
+      now: deps.now(),
+    });
+    const scanned: AuditFollowUp = {
+      action: 'scanned',
+      detail:
+        event.kind === 'scan.completed'
+          ? {
+              scanner: event.scanner,
+              severityCounts: event.severityCounts,
+              ...(event.uncountedFindings > 0 ? { uncountedFindings: event.uncountedFindings } : {}),
+            }
+          : {
+              scanner: event.scanner,
+              finding: event.finding.id,
+              severity: event.finding.severity,
+              status: event.status,
+            },
+    };
+    const actions = ['scanned', 'verdict'];
+    let effects: Effects = { rows: [], patch: {}, actions: [] };
+    if (!isNoVerdict(verdict)) {
+      if (state.parents.length > 0) {
+        // A platform child: its index decides.
+        for (const parent of state.parents) {
+          actions.push(...(await applyToIndex(parent, event, verdict, repository, deps)));
+        }
+      } else {
+        const decision = decideImage({
+          config: deps.config,
+          repository,
+          previous: state.data,
+          verdict,
+          tags: event.tags,
+          mayPromote: event.kind === 'scan.completed',
+        });
+        effects = await execute(key, decision, verdict, event, repository, deps);
+        actions.push(...effects.actions);
+      }
+    }
+    await recordRows(deps, key, event, [
+      scanned,
+      verdictRow(verdict, state.parents.length > 0 ? { indexes: [...state.parents] } : {}),
+      ...effects.rows,
+    ]);
+    const data: ImageStateData = {
+      ...state.data,
+      ...(isNoVerdict(verdict) ? {} : { verdict }),
+      ...effects.patch,
+    };
+    await deps.state.commit(lease, state, data);
+    return actions;
+  });
+  return outcome(event, result, deps);
+}
+
+/** Writes a child's verdict into its index and decides the index when its picture is complete. */
+async function applyToIndex(
+  parent: string,
+  event: ScanEvent | FindingEvent,
+  childVerdict: StoredVerdict,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<string[]> {
+  const key = { repository: event.repository, digest: parent };
+  const result = await withLease(deps, key, event.id, async (lease, state) => {
+    const known = state.data.children;
+    if (!known?.[event.digest]) {
+      // The index's push has not been applied yet: it reads this child's verdict when it is.
+      await deps.state.release(lease);
+      return [];
+    }
+    const children: Record<string, ChildEntry> = {
+      ...known,
+      [event.digest]: { ...known[event.digest], verdict: childVerdict },
+    };
+    const decided = await decideIndex(
+      key,
+      children,
+      state,
+      event,
+      repository,
+      deps,
+      event.kind === 'scan.completed',
+    );
+    await deps.state.commit(lease, state, decided.data);
+    return decided.actions.map((a) => `index:${a}`);
+  });
+  return result === 'duplicate' ? [] : [...result];
+}
+
+/** An index push: record its children (and theirs: their parent), then decide it if they are all judged. */
+async function onIndexPushed(
+  event: ImageEvent,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<EventOutcome> {
+  const key = { repository: event.repository, digest: event.digest };
+  const result = await withLease(deps, key, event.id, async (lease, state) => {
+    const children: Record<string, ChildEntry> = {};
+    for (const child of await indexChildren(deps.ecr, key)) {
+      const scannable = isScannablePlatform(child.platform);
+      // Writing the parent returns the child's state: a verdict it already has counts at once.
+      const childState = scannable
+        ? await deps.state.addParent({ repository: event.repository, digest: child.digest }, event.digest)
+        : undefined;
+      const verdict = childState?.data.verdict;
+      children[child.digest] = { platform: child.platform, scannable, ...(verdict ? { verdict } : {}) };
+    }
+    const base = {
+      ...state,
+      data: { ...state.data, ...(event.mediaType ? { mediaType: event.mediaType } : {}) },
+    };
+    const decided = await decideIndex(key, children, base, event, repository, deps, true);
+    await deps.state.commit(lease, state, decided.data);
+    return decided.actions;
+  });
+  return outcome(event, result, deps);
+}
+
+async function decideIndex(
+  key: ImageKey,
+  children: Record<string, ChildEntry>,
+  state: ImageState,
+  event: ScanPathEvent,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+  mayPromote: boolean,
+): Promise<{ data: ImageStateData; actions: string[] }> {
+  const verdict = indexVerdict(children, event);
+  if (isNoVerdict(verdict)) {
+    return { data: { ...state.data, children }, actions: [] };
+  }
+  // The index carries the tags: read them as they are now.
+  const tags = await currentImageTags(deps.ecr, key);
+  const decision = decideImage({
+    config: deps.config,
+    repository,
+    previous: state.data,
+    verdict,
+    tags,
+    mayPromote,
+  });
+  const effects = await execute(key, decision, verdict, { ...event, tags }, repository, deps);
+  await recordRows(
+    deps,
+    key,
+    event,
+    [verdictRow(verdict, { from: 'platform images' }), ...effects.rows],
+    tags,
   );
+  return {
+    data: { ...state.data, children, verdict, ...effects.patch },
+    actions: ['verdict', ...effects.actions],
+  };
+}
+
+interface Effects {
+  readonly rows: AuditFollowUp[];
+  readonly patch: Partial<Pick<ImageStateData, 'alert' | 'quarantine'>>;
+  readonly actions: string[];
 }
 
 /**
- * Scan results (ECR Image Scan, Inspector2 Scan, Inspector2 Finding): verdict -> audit -> alert when the
- * finding set changed (A4) -> promote or quarantine -> enqueue replication.
- *
- * AWS calls: the counts in the event decide a pass with no read (passing scan: the audit write plus the
- * promotion tags). A failing scan reads the findings (one page) and the last alert's finding set, then
- * writes, quarantines and publishes once.
+ * Carries out a decision on the image that carries the tags, each effect idempotent on its own: the
+ * quarantine removes `{digest, tag}` pairs read from ECR now, promotion writes the same manifest under
+ * more tags, the replicator deduplicates per rule, digest and destination. The alert goes last, right
+ * before the commit that records it, so a crash can repeat it at most, never lose it.
  */
-export async function onScanEvent(event: ScanEvent | FindingEvent, deps: ScanDeps): Promise<EventOutcome> {
-  const repository = findRepository(deps.config, event.repository);
-  if (!repository) return { status: 'ignored', reason: unmanagedReason(event.repository) };
-  const now = deps.now();
+async function execute(
+  key: ImageKey,
+  decision: ImageDecision,
+  verdict: StoredVerdict,
+  event: ScanPathEvent,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<Effects> {
+  const rows: AuditFollowUp[] = [];
+  const actions: string[] = [];
+  const patch: { alert?: ImageStateData['alert']; quarantine?: ImageStateData['quarantine'] } = {};
+  let quarantined: string[] = [];
 
-  // A first plan from what the event carries tells whether details and the last alert are needed at all.
-  const draft = planScanEvent(event, { config: deps.config, now });
-  if (isIgnored(draft)) return { status: 'ignored', reason: draft.ignored };
-  const alerting = wouldAlert(draft);
-  const counts = event.kind === 'scan.completed' ? event.severityCounts : undefined;
-  const needDetails =
-    alerting ||
-    (counts !== undefined &&
-      needsFindingDetails(
-        counts,
-        repository.scan,
-        event.kind === 'scan.completed' ? event.uncountedFindings : 0,
-        now,
-      ));
-
-  let previous: Awaited<ReturnType<ScanDeps['audit']['lastFindingSet']>>;
-  // The last alert's finding set: A4 (alert only on change) and the alert's new/fixed lists.
-  if (alerting) {
-    previous = await deps.audit.lastFindingSet(event.repository, event.digest);
-    if (previous?.eventId === event.id) return duplicateDelivery(event, deps);
-  }
-
-  let findings: Finding[] | undefined;
-  if (needDetails) {
-    const read = await describeFindings(
-      deps.ecr,
-      { repository: event.repository, digest: event.digest },
-      { max: FINDINGS_READ_MAX },
-    );
-    if (!read.complete) {
-      deps.log.warn('image has more findings than read; the alert and the finding set use the first ones', {
-        repository: event.repository,
-        digest: event.digest,
-        read: read.findings.length,
-      });
-    }
-    findings = read.findings;
-  }
-
-  const plan = planScanEvent(event, {
-    config: deps.config,
-    now,
-    ...(findings ? { findings } : {}),
-    ...(previous?.findingIds ? { previousFindingIds: previous.findingIds } : {}),
-    ...(previous?.findingSetHash ? { previousFindingSetHash: previous.findingSetHash } : {}),
-  });
-  if (isIgnored(plan)) return { status: 'ignored', reason: plan.ignored };
-
-  const firstScan = previous === undefined;
-  return executePlan(event, plan, deps, {
-    notify: async (action) => {
-      const message = buildSnsAlert(toAlert(event, action, firstScan));
-      await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, ...message }));
-    },
-    replicate: async (action) => {
-      if (!deps.replicationQueueUrl) {
-        throw new Error(
-          `gated replication rule ${action.rule} matched but ${'REPLICATION_QUEUE_URL'} is not set`,
-        );
-      }
-      const body = buildReplicationMessage({
+  if (decision.quarantine) {
+    const tags = await currentImageTags(deps.ecr, key);
+    const keeperTag = quarantineKeeperTag(key.digest);
+    quarantined = tags.filter((t) => t !== keeperTag);
+    if (quarantined.length > 0) {
+      // ECR deletes an image whose last tag goes: the keeper keeps it (and shows why it is there).
+      if (!tags.includes(keeperTag)) await addTags(deps.ecr, { ...key, tags: [keeperTag] });
+      await removeImageTags(deps.ecr, { ...key, tags: quarantined });
+      deps.metric?.('ImagesQuarantined');
+      deps.log.warn('image quarantined: every tag removed but the keeper, image kept', {
         eventId: event.id,
-        rule: action.rule,
-        source: { account: event.account, region: event.region },
-        repository: event.repository,
-        digest: event.digest,
-        tags: [...action.tags],
-        destinations: [...action.destinations],
+        repository: key.repository,
+        digest: key.digest,
+        removed: quarantined.length,
+        keeperTag,
       });
-      await deps.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: deps.replicationQueueUrl,
-          MessageBody: serializeReplicationMessage(body),
-        }),
-      );
-    },
-  });
+      patch.quarantine = { eventId: event.id, time: event.time, removedTags: quarantined, keeperTag };
+      rows.push({
+        action: 'quarantined',
+        tags: quarantined.slice(0, AUDIT_TAGS_MAX),
+        detail: { removedCount: quarantined.length, keeperTag },
+      });
+      actions.push('quarantined');
+    }
+  }
+
+  if (decision.promote.length > 0) {
+    const { outcomes } = await addTags(deps.ecr, { ...key, tags: decision.promote });
+    await reportTagOutcomes({ ...event, digest: key.digest }, 'promoted', outcomes, deps);
+    rows.push({ action: 'promoted', tags: decision.promote, detail: { reason: 'promotion' } });
+    actions.push('promoted');
+  }
+
+  for (const target of decision.replicate) {
+    if (!deps.replicationQueueUrl) {
+      throw new Error(`gated replication rule ${target.rule} matched but REPLICATION_QUEUE_URL is not set`);
+    }
+    const body = buildReplicationMessage({
+      eventId: event.id,
+      rule: target.rule,
+      source: { account: event.account, region: event.region },
+      repository: key.repository,
+      digest: key.digest,
+      tags: [...target.tags],
+      destinations: [...target.destinations],
+    });
+    await deps.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deps.replicationQueueUrl,
+        MessageBody: serializeReplicationMessage(body),
+      }),
+    );
+    actions.push(`replicate:${target.rule}`);
+  }
+
+  if (decision.alert) {
+    const alert: FindingsAlert = {
+      version: 1,
+      eventId: event.id,
+      account: event.account,
+      region: event.region,
+      repository: key.repository,
+      digest: key.digest,
+      tags: event.tags,
+      team: repository.team,
+      scanner: verdict.scanner,
+      verdict: {
+        result: verdict.result,
+        ...(verdict.highestSeverity ? { highestSeverity: verdict.highestSeverity } : {}),
+        reason: verdict.reason,
+      },
+      severityCounts: verdict.counts,
+      topFindings: verdict.topFindings,
+      newFindings: decision.alert.newFindings,
+      fixedFindings: decision.alert.fixedFindings,
+      firstScan: decision.alert.firstAlert,
+      quarantinedTags: quarantined.slice(0, AUDIT_TAGS_MAX),
+      consoleUrl: ecrFindingsConsoleUrl({ ...event, digest: key.digest }),
+    };
+    await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, ...buildSnsAlert(alert) }));
+    deps.metric?.('AlertsSent');
+    patch.alert = {
+      findingSetHash: verdict.findingSetHash,
+      findingIds: [...(verdict.findingIds ?? [])],
+      eventId: event.id,
+      time: event.time,
+    };
+    rows.push({
+      action: 'notified',
+      detail: {
+        topic: 'findings',
+        team: repository.team,
+        verdict: verdict.result,
+        newFindings: [...decision.alert.newFindings].slice(0, AUDIT_TAGS_MAX),
+        fixedFindings: [...decision.alert.fixedFindings].slice(0, AUDIT_TAGS_MAX),
+        findingSetHash: verdict.findingSetHash,
+      },
+    });
+    actions.push('notified');
+  }
+  return { rows, patch, actions };
 }
 
-function toAlert(
-  event: ScanEvent | FindingEvent,
-  action: NotifyPlanAction,
-  firstScan: boolean,
-): FindingsAlert {
-  return {
-    version: 1,
-    eventId: event.id,
-    account: event.account,
-    region: event.region,
-    repository: event.repository,
-    digest: event.digest,
-    tags: event.tags,
-    team: action.team,
-    scanner: event.scanner,
-    verdict: {
-      result: action.verdict,
-      ...(action.highestSeverity ? { highestSeverity: action.highestSeverity } : {}),
-      reason: action.reason,
+/** The event's row on this image's timeline (its first row with the others as follow-ups); a retry finds it written. */
+async function recordRows(
+  deps: ScanDeps,
+  key: ImageKey,
+  event: ScanPathEvent,
+  rows: readonly AuditFollowUp[],
+  tags: readonly string[] = event.tags,
+): Promise<void> {
+  const [first, ...rest] = rows;
+  await deps.audit.record(
+    {
+      repository: key.repository,
+      digest: key.digest,
+      action: first.action,
+      time: event.time,
+      eventId: event.id,
+      tags: tags.slice(0, AUDIT_TAGS_MAX),
+      ...(first.detail ? { detail: first.detail } : {}),
     },
-    severityCounts: action.severityCounts,
-    topFindings: action.topFindings,
-    newFindings: action.newFindings,
-    fixedFindings: action.fixedFindings,
-    firstScan,
-    quarantinedTags: action.quarantinedTags,
-    consoleUrl: ecrFindingsConsoleUrl(event),
-  };
+    rest,
+  );
 }

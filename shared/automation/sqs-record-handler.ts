@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { NormalizedEvent } from '../domain/types';
-import { isIgnored } from '../domain/types';
+import { foreignAccountReason, isIgnored } from '../domain/types';
 import { parseEventJsonWith, type DetailParsers } from '../events/dispatch';
 import { EventRoutingError } from '../events/errors';
 import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
@@ -20,6 +20,8 @@ export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
   readonly process: (event: E) => Promise<EventOutcome>;
   readonly log: AutomationLog;
   readonly metric: CountMetric;
+  /** The deployment's account: an event of another account (or naming one in its ARNs) is ignored. */
+  readonly account?: string;
 }): (record: SQSRecord) => Promise<EventOutcome> {
   const { events, accepts, process, log, metric } = options;
   return async (record) => {
@@ -33,6 +35,12 @@ export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
         return { status: 'ignored', reason: parsed.ignored };
       }
       eventId = parsed.id;
+      const foreign = foreignAccountReason(parsed, options.account);
+      if (foreign) {
+        log.warn('event ignored', { messageId: record.messageId, eventId, reason: foreign });
+        metric('EventsIgnored');
+        return { status: 'ignored', reason: foreign };
+      }
       if (!accepts(parsed)) {
         throw new EventRoutingError(`a ${parsed.kind} event`);
       }

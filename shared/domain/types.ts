@@ -46,6 +46,8 @@ interface BaseEvent {
   readonly id: string;
   readonly kind: EventKind;
   readonly account: string;
+  /** Accounts named inside the event's resource ARNs (the Inspector finding's, the repository's). */
+  readonly resourceAccounts?: readonly string[];
   readonly region: string;
   /** Repository name, never an ARN. */
   readonly repository: string;
@@ -147,6 +149,21 @@ export interface AuditEntry {
 /** An input the automation deliberately does nothing with (an ignored event type, an unmanaged repository), and why. */
 export interface Ignored {
   readonly ignored: string;
+}
+
+/**
+ * Why an event is not this deployment's to act on: its account, or an account inside its ARNs, is not
+ * `deploymentAccount`. Undefined when it is (or when the deployment's account is not known).
+ */
+export function foreignAccountReason(
+  event: Pick<BaseEvent, 'account' | 'resourceAccounts'>,
+  deploymentAccount: string | undefined,
+): string | undefined {
+  if (!deploymentAccount) return undefined;
+  const foreign = [event.account, ...(event.resourceAccounts ?? [])].find((a) => a !== deploymentAccount);
+  return foreign === undefined
+    ? undefined
+    : `event of account ${foreign}, not this deployment's account ${deploymentAccount}`;
 }
 
 export function isIgnored(value: unknown): value is Ignored {

@@ -29,6 +29,8 @@ export interface Envelope {
   readonly source: string;
   readonly detailType: string;
   readonly detail: RawObject;
+  /** The envelope's resource ARNs. */
+  readonly resources: readonly string[];
 }
 
 const TOP: FieldPath = [];
@@ -44,13 +46,14 @@ function readEnvelope(raw: RawObject): Envelope {
   const account = readAccountId(raw, 'account', TOP);
   const time = readIsoTime(raw, 'time', TOP);
   const region = readRegion(raw, 'region', TOP);
-  if (raw.resources !== undefined) {
-    readArray(raw, 'resources', TOP, 'expected an array of resource ARNs', readResourceArn, {
-      max: [MAX_TAGS, `expected at most ${MAX_TAGS} resources`],
-    });
-  }
+  const resources =
+    raw.resources === undefined
+      ? []
+      : readArray(raw, 'resources', TOP, 'expected an array of resource ARNs', readResourceArn, {
+          max: [MAX_TAGS, `expected at most ${MAX_TAGS} resources`],
+        });
   const detail = readPlainObject(raw, 'detail', TOP, 'expected the event detail object');
-  return { id, account, region, time, source, detailType, detail };
+  return { id, account, region, time, source, detailType, detail, resources };
 }
 
 const readResourceArn: Reader<string> = (obj, key, at) =>
@@ -58,7 +61,23 @@ const readResourceArn: Reader<string> = (obj, key, at) =>
 
 /** The fields every normalized event copies from the envelope. */
 export function eventBase(envelope: Envelope) {
-  return { id: envelope.id, account: envelope.account, region: envelope.region, time: envelope.time };
+  return {
+    id: envelope.id,
+    account: envelope.account,
+    region: envelope.region,
+    time: envelope.time,
+    ...(envelope.resources.length > 0 ? { resourceAccounts: accountsOf(envelope.resources) } : {}),
+  };
+}
+
+/** The distinct account ids inside ARNs (`arn:partition:service:region:account:...`), sorted. */
+function accountsOf(arns: readonly string[]): string[] {
+  const accounts = new Set<string>();
+  for (const arn of arns) {
+    const account = arn.split(':')[4];
+    if (account && /^\d{12}$/.test(account)) accounts.add(account);
+  }
+  return [...accounts].sort();
 }
 
 /** Parses the detail of one `source/detail-type`; `{ ignored }` for events deliberately not acted on. */

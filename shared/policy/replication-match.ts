@@ -19,7 +19,10 @@ export interface ReplicationTarget {
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /** True when the verdict lets `rule` copy the image: it passed, and nothing it carries is above the rule's maxSeverity. */
-export function verdictAllows(rule: GatedReplicationRule, verdict: Verdict): boolean {
+export function verdictAllows(
+  rule: GatedReplicationRule,
+  verdict: Pick<Verdict, 'result' | 'highestSeverity'>,
+): boolean {
   if (verdict.result !== 'pass') return false;
   return (
     verdict.highestSeverity === undefined || !isAboveThreshold(verdict.highestSeverity, rule.maxSeverity)
@@ -35,7 +38,7 @@ export function replicationTargets(
   config: Pick<RuntimeConfig, 'gatedReplication'>,
   repository: string,
   tags: readonly string[],
-  verdict: Verdict,
+  verdict: Pick<Verdict, 'result' | 'highestSeverity'>,
 ): ReplicationTarget[] {
   const targets: ReplicationTarget[] = [];
   for (const rule of config.gatedReplication) {

@@ -1,6 +1,7 @@
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
+  DescribeImagesCommand,
   DescribeImageScanFindingsCommand,
   ListImagesCommand,
   PutImageCommand,
@@ -119,6 +120,112 @@ export async function addTags(
   return { outcomes, mediaType: image.imageManifestMediaType };
 }
 
+/** ECR's limit of image ids per BatchDeleteImage call. */
+export const BATCH_DELETE_MAX = 100;
+
+/**
+ * Removes tags from one image, as `{imageDigest, imageTag}` pairs so a tag that has moved to another image
+ * meanwhile is never removed from it, in batches of 100 (ECR's limit per call). A pair already gone
+ * (ImageNotFound) counts as done. ECR deletes an image whose LAST tag is removed: callers that must keep
+ * the image leave it another tag.
+ */
+export async function removeImageTags(
+  client: ECRClient,
+  input: ImageRef & { readonly tags: readonly string[] },
+): Promise<RemoveTagsResult> {
+  const tags = [...new Set(input.tags)];
+  const absent: string[] = [];
+  for (let start = 0; start < tags.length; start += BATCH_DELETE_MAX) {
+    const batch = tags.slice(start, start + BATCH_DELETE_MAX);
+    const out = await orFail(
+      client.send(
+        new BatchDeleteImageCommand({
+          repositoryName: input.repository,
+          imageIds: batch.map((imageTag) => ({ imageDigest: input.digest, imageTag })),
+        }),
+      ),
+      'BatchDeleteImage',
+      label(input),
+    );
+    for (const failure of out.failures ?? []) {
+      const tag = failure.imageId?.imageTag ?? '?';
+      if (failure.failureCode === 'ImageNotFound') absent.push(tag);
+      else {
+        throw new RegistryOperationError(
+          `BatchDeleteImage could not remove tag ${tag} from ${label(input)}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
+        );
+      }
+    }
+  }
+  return { removed: tags.filter((t) => !absent.includes(t)), absent };
+}
+
+/** The image's tags as ECR holds them now (DescribeImages by digest); [] for an untagged image. */
+export async function currentImageTags(client: ECRClient, ref: ImageRef): Promise<string[]> {
+  const out = await orFail(
+    client.send(
+      new DescribeImagesCommand({ repositoryName: ref.repository, imageIds: [{ imageDigest: ref.digest }] }),
+    ),
+    'DescribeImages',
+    label(ref),
+  );
+  return [...(out.imageDetails?.[0]?.imageTags ?? [])].sort();
+}
+
+/** One platform manifest an index lists. */
+export interface IndexChild {
+  readonly digest: string;
+  /** `os/architecture[/variant]`; `unknown/unknown` for attestation manifests. */
+  readonly platform: string;
+}
+
+/** Multi-arch index media types (OCI and Docker). */
+export const INDEX_MEDIA_TYPES: readonly string[] = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+
+/** The platform manifests an index lists (BatchGetImage of the index). */
+export async function indexChildren(client: ECRClient, ref: ImageRef): Promise<IndexChild[]> {
+  const got = await orFail(
+    client.send(
+      new BatchGetImageCommand({
+        repositoryName: ref.repository,
+        imageIds: [{ imageDigest: ref.digest }],
+        acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES],
+      }),
+    ),
+    'BatchGetImage',
+    label(ref),
+  );
+  const manifest = got.images?.[0]?.imageManifest;
+  if (!manifest) throw new RegistryOperationError(`BatchGetImage found no manifest for ${label(ref)}`);
+  let parsed: { manifests?: unknown };
+  try {
+    parsed = JSON.parse(manifest) as { manifests?: unknown };
+  } catch (cause) {
+    throw new RegistryOperationError(`the manifest of ${label(ref)} is not JSON`, { cause });
+  }
+  if (!Array.isArray(parsed.manifests)) {
+    throw new RegistryOperationError(`the manifest of ${label(ref)} is not an index (no manifests[])`);
+  }
+  return parsed.manifests.map((entry: unknown, i: number): IndexChild => {
+    const m = entry as {
+      digest?: unknown;
+      platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
+      annotations?: Record<string, unknown>;
+    };
+    if (typeof m.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(m.digest)) {
+      throw new RegistryOperationError(`manifests[${i}].digest of ${label(ref)}: expected a sha256 digest`);
+    }
+    const attestation = m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+    const os = typeof m.platform?.os === 'string' ? m.platform.os : 'unknown';
+    const arch = typeof m.platform?.architecture === 'string' ? m.platform.architecture : 'unknown';
+    const variant = typeof m.platform?.variant === 'string' ? `/${m.platform.variant}` : '';
+    return { digest: m.digest, platform: attestation ? 'unknown/unknown' : `${os}/${arch}${variant}` };
+  });
+}
+
 /**
  * Removes tags with one BatchDeleteImage by tag (at most 100 per call, ECR's limit). ECR deletes an image
  * when its LAST tag is removed, so callers that must keep the image give it another tag first.
@@ -228,7 +335,8 @@ export async function describeFindings(
     const page = out.imageScanFindings;
     findings.push(
       ...(page?.findings ?? []).map(fromBasic),
-      ...(page?.enhancedFindings ?? []).map(fromEnhanced),
+      // Inspector keeps CLOSED and SUPPRESSED findings in the list; only ACTIVE ones count.
+      ...(page?.enhancedFindings ?? []).filter((f) => !f.status || f.status === 'ACTIVE').map(fromEnhanced),
     );
     nextToken = out.nextToken;
   } while (nextToken && findings.length < options.max);
@@ -242,9 +350,15 @@ export async function describeFindings(
 export async function listTaggedVersions(
   client: ECRClient,
   input: { readonly repository: string; readonly maxTags?: number },
-): Promise<{ readonly tags: string[]; readonly complete: boolean }> {
+): Promise<{
+  readonly tags: string[];
+  readonly complete: boolean;
+  /** Each listed tag with the digest it names. */
+  readonly images: readonly { readonly tag: string; readonly digest: string }[];
+}> {
   const maxTags = input.maxTags ?? 5000;
   const tags: string[] = [];
+  const images: { tag: string; digest: string }[] = [];
   let nextToken: string | undefined;
   do {
     const out = await orFail(
@@ -259,8 +373,12 @@ export async function listTaggedVersions(
       'ListImages',
       input.repository,
     );
-    for (const id of out.imageIds ?? []) if (id.imageTag) tags.push(id.imageTag);
+    for (const id of out.imageIds ?? []) {
+      if (!id.imageTag) continue;
+      tags.push(id.imageTag);
+      if (id.imageDigest) images.push({ tag: id.imageTag, digest: id.imageDigest });
+    }
     nextToken = out.nextToken;
   } while (nextToken && tags.length < maxTags);
-  return { tags: tags.slice(0, maxTags), complete: !nextToken };
+  return { tags: tags.slice(0, maxTags), complete: !nextToken, images: images.slice(0, maxTags) };
 }

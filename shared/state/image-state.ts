@@ -16,8 +16,12 @@ export interface StoredVerdict {
   readonly counts: SeverityCounts;
   /** Fingerprint of the finding set the verdict was decided on (shared/policy findingSetHash). */
   readonly findingSetHash: string;
+  /** Every finding id (the first 500), when the verdict was decided from the finding list. */
+  readonly findingIds?: readonly string[];
   /** Up to 10 blocking findings, most severe first: what an alert about this image shows. */
   readonly topFindings: readonly Finding[];
+  /** Allowlist entries that excused a finding. */
+  readonly allowlisted?: readonly string[];
   readonly scanner: 'basic' | 'enhanced';
   /** The event the verdict came from, and its time. */
   readonly eventId: string;

@@ -1,4 +1,5 @@
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
+import { INDEX_MEDIA_TYPES } from '../../../shared/registry/ecr-images';
 
 /**
  * EventBridge patterns that select the events of MANAGED repositories only. Each pattern is exact:
@@ -44,9 +45,24 @@ export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<stri
   }));
 }
 
-/** Basic (`ECR Image Scan`) and enhanced (`Inspector2 Scan`, `Inspector2 Finding` for ECR images) scan events. */
+
+/**
+ * Basic (`ECR Image Scan`) and enhanced (`Inspector2 Scan`, `Inspector2 Finding` for ECR images) scan
+ * events, and successful pushes of multi-arch indexes (an index is judged from its platform images).
+ */
 export function scanEventPatterns(filter: ManagedRepositoryFilter): Record<string, EventPattern> {
   return {
+    ...chunked('EcrIndexPush', filter.names, 0, (names) => ({
+      source: [ECR_SOURCE],
+      detailType: ['ECR Image Action'],
+      account: [filter.account],
+      detail: {
+        'action-type': ['PUSH'],
+        result: ['SUCCESS'],
+        'manifest-media-type': [...INDEX_MEDIA_TYPES],
+        'repository-name': names,
+      },
+    })),
     ...chunked('EcrImageScan', filter.names, 0, (names) => ({
       source: [ECR_SOURCE],
       detailType: [ECR_SCAN_DETAIL_TYPE],

@@ -13,9 +13,13 @@ import type { Construct } from 'constructs';
  * once for the semver cascade and `latest` (ListImages, see shared/registry/ecr-images.ts listTaggedVersions).
  */
 export const IMAGE_FUNCTION_ECR_ACTIONS = ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:ListImages'] as const;
-/** Scan automation: findings, promotion tags (BatchGetImage + PutImage), quarantine untagging (BatchDeleteImage by tag). */
+/**
+ * Scan automation: findings, an image's current tags (DescribeImages), an index's children and promotion
+ * tags (BatchGetImage + PutImage), quarantine untagging (BatchDeleteImage of digest+tag pairs).
+ */
 export const SCAN_FUNCTION_ECR_ACTIONS = [
   'ecr:DescribeImageScanFindings',
+  'ecr:DescribeImages',
   'ecr:BatchGetImage',
   'ecr:PutImage',
   'ecr:BatchDeleteImage',

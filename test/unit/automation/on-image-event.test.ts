@@ -111,9 +111,14 @@ describe('onImageEvent', () => {
   });
 
   it('does nothing else on a duplicated delivery: no tag is written twice', async () => {
-    // Prepare
+    // Prepare: the first delivery's tags are on the image; its row is written.
     const event = normalized<ImageEvent>('ecr-image-push');
-    ecr.on(ListImagesCommand).resolves({ imageIds: [] });
+    ecr.on(ListImagesCommand).resolves({
+      imageIds: ['v1.4.2', 'v1.4', 'v1', 'latest'].map((imageTag) => ({
+        imageTag,
+        imageDigest: event.digest,
+      })),
+    });
     ddb.on(PutItemCommand).rejects(conditionalCheckFailed());
 
     // Act
@@ -141,7 +146,8 @@ describe('onImageEvent', () => {
     expect(outcome.status).toBe('done');
     expect(ecr).toHaveReceivedCommandTimes(PutImageCommand, 3);
     expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
-    const immutableRow = ddb.commandCalls(PutItemCommand)[1].args[0].input.Item;
+    // The immutable row is written with the tagging, before the event's own row.
+    const immutableRow = ddb.commandCalls(PutItemCommand)[0].args[0].input.Item;
     expect(immutableRow?.eventId).toEqual({ S: `${event.id}#immutable` });
     expect(immutableRow?.tags).toEqual({ L: [{ S: 'v1' }] });
     expect(log.lines.filter((l) => l.level === 'warn')).toEqual([
@@ -153,27 +159,21 @@ describe('onImageEvent', () => {
     ]);
   });
 
-  it('withdraws the audit row and rethrows when tagging fails, so the retry is not taken for a duplicate', async () => {
+  it('writes no audit row and rethrows when tagging fails, so the redelivery redoes the work', async () => {
     // Prepare
     const event = normalized<ImageEvent>('ecr-image-push');
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
     ecr
       .on(PutImageCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    ddb.on(DeleteItemCommand).resolves({});
 
     // Act
     const error = await onImageEvent(event, deps).catch((e: unknown) => e);
 
     // Assess
     expect((error as Error).message).toBe(`PutImage of tag v1.4 failed for payments/api@${event.digest}`);
-    expect(ddb).toHaveReceivedCommandWith(DeleteItemCommand, {
-      TableName: 'audit',
-      Key: {
-        pk: { S: `IMAGE#payments/api@${event.digest}` },
-        sk: { S: `2026-11-20T09:15:02.000Z#pushed#${event.id}` },
-      },
-    });
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(DeleteItemCommand, 0);
   });
 
   it('ignores an unmanaged repository without any AWS call', async () => {

@@ -19,6 +19,8 @@ import {
 
 const zero = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 const common = { account: '111122223333', region: 'eu-west-1' };
+/** Events whose envelope lists resource ARNs: the accounts inside them. */
+const withArns = { resourceAccounts: ['111122223333'] };
 
 const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
   'ecr-image-push': {
@@ -82,6 +84,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     id: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae',
     kind: 'scan.completed',
     ...common,
+    ...withArns,
     repository: 'payments/api',
     digest: DIGEST_API,
     tags: ['v1.4.2', 'v1.4', 'v1', 'latest'],
@@ -94,6 +97,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     id: '2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f',
     kind: 'scan.completed',
     ...common,
+    ...withArns,
     repository: 'payments/worker',
     digest: DIGEST_WORKER,
     tags: ['v2.0.1', 'v2.0', 'v2'],
@@ -107,6 +111,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     id: '28a43ed5-a96b-4d4b-a8c1-2b1a8e5f7e2d',
     kind: 'scan.completed',
     ...common,
+    ...withArns,
     repository: 'platform/base-images/node',
     digest: DIGEST_NODE,
     tags: ['22.11.0', '22'],
@@ -119,6 +124,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     id: 'efb7474e-473e-dfb6-c5fb-6476e2a875f3',
     kind: 'finding.updated',
     ...common,
+    ...withArns,
     repository: 'payments/api',
     digest: DIGEST_API,
     tags: ['v1.4.2', 'v1.4', 'v1', 'latest'],
@@ -139,6 +145,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     kind: 'replication.completed',
     account: '111122223333',
     region: 'eu-central-1',
+    ...withArns,
     repository: 'payments/api',
     digest: DIGEST_API,
     tags: ['v1.4.2'],
@@ -150,6 +157,7 @@ const EXPECTED: Record<string, NormalizedEvent | { ignored: string }> = {
     kind: 'replication.completed',
     account: '111122223333',
     region: 'eu-central-1',
+    ...withArns,
     repository: 'payments/worker',
     digest: DIGEST_WORKER,
     tags: [],

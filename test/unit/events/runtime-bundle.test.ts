@@ -49,6 +49,7 @@ describe('function bundles', () => {
 
   it.each([
     ['image-events', 'shared/events/image-events.ts', 'shared/events/scan-events.ts'],
+    // The scan function reads index pushes (image-action.ts), never replication results (image-events.ts).
     ['scan-events', 'shared/events/scan-events.ts', 'shared/events/image-events.ts'],
   ])('%s bundles the readers of its own events only', async (name, own, other) => {
     const inputs = await bundledInputs(name);

@@ -73,7 +73,16 @@ describe('image-events handler', () => {
 
   it('tags once across a duplicated delivery: the second delivery writes nothing', async () => {
     // Prepare
-    const body = JSON.stringify(rawEvent('ecr-image-push'));
+    const raw = rawEvent('ecr-image-push');
+    const body = JSON.stringify(raw);
+    const digest = (raw.detail as Record<string, string>)['image-digest'];
+    // ECR as it is after the first delivery: the derived tags name this digest.
+    ecr
+      .on(ListImagesCommand)
+      .resolvesOnce({ imageIds: [] })
+      .resolves({
+        imageIds: ['v1.4', 'v1', 'latest'].map((imageTag) => ({ imageTag, imageDigest: digest })),
+      });
     ddb
       .on(PutItemCommand)
       .resolvesOnce({})
