@@ -7,6 +7,7 @@ import { AuditTable } from '../constructs/automation/audit-table';
 import { EventPipeline } from '../constructs/automation/event-pipeline';
 import { imageEventPatterns, scanEventPatterns } from '../constructs/automation/event-patterns';
 import { FindingsTopic } from '../constructs/automation/findings-topic';
+import { ImageStateTable } from '../constructs/automation/image-state-table';
 import {
   IMAGE_FUNCTION_ECR_ACTIONS,
   SCAN_FUNCTION_ECR_ACTIONS,
@@ -21,6 +22,9 @@ import { HarbormasterDashboard } from '../constructs/observability/harbormaster-
 import type { MonitoredFunction } from '../constructs/observability/monitored-function';
 import { GatedReplicator } from '../constructs/replication/gated-replicator';
 import { KmsGrantGuard } from '../constructs/guardrails/kms-grant-guard';
+
+/** The scan function's timeout: findings pages, an index's children, quarantine batches and an alert per record. */
+const SCAN_TIMEOUT_SECONDS = 60;
 
 export interface AutomationStackProps extends StackProps {
   /** The validated Harbormaster config. */
@@ -39,6 +43,8 @@ export interface AutomationStackProps extends StackProps {
  */
 export class AutomationStack extends Stack {
   public readonly auditTable: AuditTable;
+  /** One item per image digest: verdict, last alert, quarantine, index/children, event leases. */
+  public readonly stateTable: ImageStateTable;
   public readonly findings: FindingsTopic;
   /** Push, delete, archive/restore and replication events -> audit, auto-tag. */
   public readonly imageEvents: EventPipeline;
@@ -64,6 +70,7 @@ export class AutomationStack extends Stack {
     };
 
     this.auditTable = new AuditTable(this, 'AuditTable');
+    this.stateTable = new ImageStateTable(this, 'ImageStateTable');
     this.findings = new FindingsTopic(this, 'Findings', { teams: config.teams });
 
     this.imageEvents = new EventPipeline(this, 'ImageEvents', {
@@ -71,7 +78,7 @@ export class AutomationStack extends Stack {
       functionDir: 'image-events',
       config,
       description: 'image events of managed repositories: audit trail and auto-tags',
-      environment: { [ENV.AUDIT_TABLE]: this.auditTable.table.tableName },
+      environment: { [ENV.AUDIT_TABLE]: this.auditTable.table.tableName, [ENV.ACCOUNT]: this.account },
     });
     grantRepositoryActions(this.imageEvents.handler, this, IMAGE_FUNCTION_ECR_ACTIONS, repositoryNames);
     this.auditTable.grantWrite(this.imageEvents.handler);
@@ -83,12 +90,18 @@ export class AutomationStack extends Stack {
       config,
       description: 'scan results of managed repositories: verdict, alerts, promotion and quarantine',
       // Findings pages, an alert and several tag writes per record.
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(SCAN_TIMEOUT_SECONDS),
       environment: {
         [ENV.AUDIT_TABLE]: this.auditTable.table.tableName,
         [ENV.FINDINGS_TOPIC]: this.findings.topic.topicArn,
+        [ENV.STATE_TABLE]: this.stateTable.table.tableName,
+        // Longer than any invocation, much shorter than the visibility timeout (6x): a redelivery after a
+        // crash finds the lease expired and completes the work.
+        [ENV.LEASE_SECONDS]: String(SCAN_TIMEOUT_SECONDS + 30),
+        [ENV.ACCOUNT]: this.account,
       },
     });
+    this.stateTable.grantReadWrite(this.scanEvents.handler);
     grantRepositoryActions(this.scanEvents.handler, this, SCAN_FUNCTION_ECR_ACTIONS, repositoryNames);
     if (config.scanning?.type === 'ENHANCED') {
       grantEnhancedScanFindings(this, 'ScanEventsInspectorFindings', this.scanEvents.handlerRole);
@@ -127,6 +140,7 @@ export class AutomationStack extends Stack {
     // What operators look up: the CLI's --table / HARBORMASTER_AUDIT_TABLE, the topic to subscribe more
     // endpoints to, and the dead-letter queues to inspect and redrive.
     new CfnOutput(this, 'AuditTableName', { value: this.auditTable.table.tableName });
+    new CfnOutput(this, 'ImageStateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'FindingsTopicArn', { value: this.findings.topic.topicArn });
     new CfnOutput(this, 'ImageEventsDeadLetterQueueUrl', {
       value: this.imageEvents.deadLetterQueue.queueUrl,
