@@ -44,7 +44,8 @@ import type {
 import { isIgnored } from '../shared/domain/types';
 import { parseEvent } from '../shared/events';
 import { configDefine } from '../shared/runtime/runtime-config';
-import { createAuditTable, startDynalite } from '../test/support/dynalite';
+import { ImageStateStore } from '../shared/state/image-state-store';
+import { createAuditTable, createStateTable, startDynalite } from '../test/support/dynalite';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, '.bench');
@@ -282,6 +283,8 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
       n += 1;
       const tableName = `bench-audit-${n}`;
       await createAuditTable(db.client, tableName);
+      const stateTable = `bench-state-${n}`;
+      await createStateTable(db.client, stateTable);
       for (const m of [ecr, sns, sqs]) m.reset();
       ecr
         .on(ListImagesCommand)
@@ -325,6 +328,8 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
         sqs: new SQSClient({ region: 'eu-west-1' }),
         topicArn: 'arn:aws:sns:eu-west-1:111122223333:findings',
         replicationQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/replication',
+        state: new ImageStateStore(db.client, stateTable),
+        leaseMs: 90_000,
       };
       const deliver = (e: NormalizedEvent): Promise<EventOutcome> =>
         e.kind === 'scan.completed' || e.kind === 'finding.updated'

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryStateStore } from '../../../shared/state/memory-state-store';
 import { onScanEvent } from '../../../shared/automation/on-scan-event';
 import { configureCliDeps } from '../../../shared/cli/aws-options';
 import { run } from '../../../shared/cli/main';
@@ -87,11 +88,7 @@ describe('gate and the scan function share one verdict implementation', () => {
     // Prepare
     const spy = jest.spyOn(verdictModule, 'decideVerdict');
     const config = parseConfigText(CONFIG);
-    const audit = {
-      record: jest.fn().mockResolvedValue({ duplicate: false }),
-      withdraw: jest.fn().mockResolvedValue(undefined),
-      lastFindingSet: jest.fn().mockResolvedValue(undefined),
-    };
+    const audit = { record: jest.fn().mockResolvedValue({ duplicate: false }) };
 
     // Act: the scan function's path, then the CLI gate, on the same image and findings.
     await onScanEvent(scanEvent, {
@@ -100,6 +97,8 @@ describe('gate and the scan function share one verdict implementation', () => {
       sqs: new SQSClient({ region: 'eu-west-1' }),
       topicArn: 'arn:aws:sns:eu-west-1:111122223333:findings',
       audit,
+      state: new MemoryStateStore(),
+      leaseMs: 90_000,
       config,
       now: () => NOW,
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },

@@ -1,7 +1,7 @@
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
+  DescribeImagesCommand,
   DescribeImageScanFindingsCommand,
   ECRClient,
   PutImageCommand,
@@ -10,31 +10,57 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { rawEvent } from '../automation/support';
+import { rawEvent, type RawEvent } from '../automation/support';
+import {
+  createAuditTable,
+  createStateTable,
+  startDynalite,
+  type DynaliteHandle,
+} from '../../support/dynalite';
 import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './support';
 
+// The function as deployed, with its tables in dynalite (the state's leases and the audit rows are real).
 setFunctionEnv('scan-events');
-const { handler } =
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../../../functions/scan-events') as typeof import('../../../functions/scan-events');
+process.env.IMAGE_STATE_TABLE_NAME = 'state';
+process.env.IMAGE_LEASE_SECONDS = '90';
+process.env.HARBORMASTER_ACCOUNT_ID = '111122223333';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+let handler: typeof import('../../../functions/scan-events').handler;
+let db: DynaliteHandle;
 
 const ecr = mockClient(ECRClient);
-const ddb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
+let run = 0;
+/** A fixture with an id of its own, so each test's events are new to the shared tables. */
+const fresh = (name: string, change?: (e: RawEvent) => void) =>
+  rawEvent(name, (e) => {
+    e.id = `${name}-${run}`;
+    change?.(e);
+  });
+
+beforeAll(async () => {
+  db = await startDynalite();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
+  await createAuditTable(db.client, 'audit');
+  await createStateTable(db.client, 'state');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  handler = (require('../../../functions/scan-events') as typeof import('../../../functions/scan-events'))
+    .handler;
+});
+afterAll(async () => db.close());
 
 describe('scan-events handler', () => {
   let logs: ReturnType<typeof captureLogs>;
 
   beforeEach(() => {
+    run += 1;
     ecr.reset();
-    ddb.reset();
     sns.reset();
     sqs.reset();
     logs = captureLogs();
-    ddb.on(PutItemCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb.on(DeleteItemCommand).resolves({});
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ['v1.4.2'] }] });
     ecr.on(DescribeImageScanFindingsCommand).resolves({
       imageScanFindings: {
         findings: [
@@ -58,11 +84,7 @@ describe('scan-events handler', () => {
 
   it('publishes one alert for a failing scan delivered twice', async () => {
     // Prepare
-    const body = JSON.stringify(rawEvent('ecr-image-scan-basic'));
-    ddb
-      .on(PutItemCommand)
-      .resolvesOnce({})
-      .rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+    const body = JSON.stringify(fresh('ecr-image-scan-basic'));
 
     // Act
     const first = await handler(sqsEvent(sqsRecord('m-1', body)), CONTEXT);
@@ -80,18 +102,18 @@ describe('scan-events handler', () => {
 
   it('reports only the bad records (unknown severity, thousands of tags, wrong type) and processes the good one', async () => {
     // Prepare
-    const unknownSeverity = rawEvent('ecr-image-scan-basic', (e) => {
+    const unknownSeverity = fresh('ecr-image-scan-basic', (e) => {
       e.detail['finding-severity-counts'] = { SEVERE: 1 };
     });
-    const manyTags = rawEvent('ecr-image-scan-basic', (e) => {
+    const manyTags = fresh('ecr-image-scan-basic', (e) => {
       e.detail['image-tags'] = Array.from({ length: 5000 }, (_, i) => `t${i}`);
     });
-    const wrongType = rawEvent('ecr-image-scan-basic', (e) => {
+    const wrongType = fresh('ecr-image-scan-basic', (e) => {
       e.detail['finding-severity-counts'] = { HIGH: 'two' };
     });
     const event = sqsEvent(
       sqsRecord('bad-severity', JSON.stringify(unknownSeverity)),
-      sqsRecord('good', JSON.stringify(rawEvent('ecr-image-scan-basic-clean'))),
+      sqsRecord('good', JSON.stringify(fresh('ecr-image-scan-basic-clean'))),
       sqsRecord('bad-tags', JSON.stringify(manyTags)),
       sqsRecord('bad-type', JSON.stringify(wrongType)),
     );
@@ -118,19 +140,26 @@ describe('scan-events handler', () => {
     });
   });
 
-  it('reports a record whose alert cannot be published, after withdrawing its audit row', async () => {
+  it('reports a record whose alert cannot be published; its redelivery alerts', async () => {
     // Prepare
-    sns.on(PublishCommand).rejects(Object.assign(new Error('Topic is gone'), { name: 'NotFoundException' }));
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Topic is gone'), { name: 'NotFoundException' }))
+      .resolves({ MessageId: 'm' });
+    const body = JSON.stringify(
+      fresh('ecr-image-scan-basic', (e) => {
+        e.detail['image-digest'] = `sha256:${'d'.repeat(64)}`;
+      }),
+    );
 
     // Act
-    const response = await handler(
-      sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-image-scan-basic')))),
-      CONTEXT,
-    );
+    const response = await handler(sqsEvent(sqsRecord('m-1', body)), CONTEXT);
+    const redelivered = await handler(sqsEvent(sqsRecord('m-1', body)), CONTEXT);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
-    expect(ddb).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    expect(redelivered).toEqual({ batchItemFailures: [] });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     const errors = logs.lines().filter((l) => l.level === 'ERROR');
     expect(errors).toHaveLength(1);
     expect(errors[0].reason).toBe('NotFoundException: Topic is gone');
