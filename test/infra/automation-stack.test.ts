@@ -81,9 +81,12 @@ function rules(template: Template): Resource[] {
   return Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
 }
 
+/** The rule for a detail type; index pushes (ECR Image Action with index media types) have their own rule. */
 function ruleFor(template: Template, detailType: string): Resource {
-  const matching = rules(template).filter((rule) =>
-    rule.Properties.EventPattern['detail-type'].includes(detailType),
+  const matching = rules(template).filter(
+    (rule) =>
+      rule.Properties.EventPattern['detail-type'].includes(detailType) &&
+      rule.Properties.EventPattern.detail['manifest-media-type'] === undefined,
   );
   expect(matching).toHaveLength(1);
   return matching[0];
@@ -171,7 +174,31 @@ describe('AutomationStack event rules', () => {
     });
   });
 
-  it('has exactly four rules, the three scan rules targeting the scan queue', () => {
+  it('sends successful pushes of multi-arch indexes of managed repositories to the scan queue too', () => {
+    // Act
+    const [rule] = rules(template).filter((r) => r.Properties.EventPattern.detail['manifest-media-type']);
+
+    // Assess
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ecr'],
+      'detail-type': ['ECR Image Action'],
+      account: [ACCOUNT],
+      detail: {
+        'action-type': ['PUSH'],
+        result: ['SUCCESS'],
+        'manifest-media-type': [
+          'application/vnd.oci.image.index.v1+json',
+          'application/vnd.docker.distribution.manifest.list.v2+json',
+        ],
+        'repository-name': REPOSITORIES,
+      },
+    });
+    expect(rule.Properties.Targets[0].Arn).toEqual({
+      'Fn::GetAtt': [logicalId(stack, stack.scanEvents.queue), 'Arn'],
+    });
+  });
+
+  it('has exactly five rules, the scan rules (and the index pushes) targeting the scan queue', () => {
     // Act
     const all = rules(template);
     const scanRules = ['ECR Image Scan', 'Inspector2 Scan', 'Inspector2 Finding'].map((type) =>
@@ -179,7 +206,7 @@ describe('AutomationStack event rules', () => {
     );
 
     // Assess
-    expect(all).toHaveLength(4);
+    expect(all).toHaveLength(5);
     for (const rule of scanRules) {
       expect(rule.Properties.Targets).toEqual([
         {
@@ -304,7 +331,12 @@ describe('event patterns for long repository lists', () => {
     const patterns = scanEventPatterns({ names: ['a/b'], arnOf, account: ACCOUNT });
 
     // Assess
-    expect(Object.keys(patterns)).toEqual(['EcrImageScan', 'InspectorScan', 'InspectorFinding']);
+    expect(Object.keys(patterns)).toEqual([
+      'EcrIndexPush',
+      'EcrImageScan',
+      'InspectorScan',
+      'InspectorFinding',
+    ]);
   });
 
   it('rejects an empty repository list instead of building a rule that matches nothing', () => {
@@ -440,12 +472,17 @@ describe('AutomationStack queues and functions', () => {
     ]);
     expect(envs.find((env) => env.POWERTOOLS_SERVICE_NAME === 'image-events')).toEqual({
       [ENV.AUDIT_TABLE]: { Ref: logicalId(stack, stack.auditTable.table as never) },
+      [ENV.ACCOUNT]: ACCOUNT,
       POWERTOOLS_SERVICE_NAME: 'image-events',
       POWERTOOLS_METRICS_NAMESPACE: 'Harbormaster',
     });
     expect(envs.find((env) => env.POWERTOOLS_SERVICE_NAME === 'scan-events')).toEqual({
       [ENV.AUDIT_TABLE]: { Ref: logicalId(stack, stack.auditTable.table as never) },
       [ENV.FINDINGS_TOPIC]: { Ref: logicalId(stack, stack.findings.topic as never) },
+      [ENV.STATE_TABLE]: { Ref: logicalId(stack, stack.stateTable.table as never) },
+      // The function timeout (60 s) plus 30 s, far below the visibility timeout (6x).
+      [ENV.LEASE_SECONDS]: '90',
+      [ENV.ACCOUNT]: ACCOUNT,
       POWERTOOLS_SERVICE_NAME: 'scan-events',
       POWERTOOLS_METRICS_NAMESPACE: 'Harbormaster',
     });
@@ -541,6 +578,7 @@ describe('AutomationStack IAM', () => {
         Effect: 'Allow',
         Action: [
           'ecr:DescribeImageScanFindings',
+          'ecr:DescribeImages',
           'ecr:BatchGetImage',
           'ecr:PutImage',
           'ecr:BatchDeleteImage',
@@ -557,6 +595,11 @@ describe('AutomationStack IAM', () => {
           Resource: { Ref: logicalId(stack, stack.findings.topic as never) },
         },
         { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: keyArn },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, stack.stateTable.table as never), 'Arn'] },
+        },
         { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], Resource: tableArn },
         // Enhanced scanning: ECR reads the findings from Inspector with the caller's credentials.
         { Effect: 'Allow', Action: 'inspector2:ListFindings', Resource: '*' },
@@ -601,11 +644,11 @@ describe('AutomationStack audit table and findings topic', () => {
 
   it('creates an on-demand table with PITR, TTL, deletion protection, KMS encryption, RETAIN and the repository index', () => {
     // Act
-    const tables = Object.values(template.findResources('AWS::DynamoDB::Table')) as Resource[];
+    const tables = template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>;
 
     // Assess
-    expect(tables).toHaveLength(1);
-    const [table] = tables;
+    expect(Object.keys(tables)).toHaveLength(2);
+    const table = tables[logicalId(stack, stack.auditTable.table as never)];
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
     expect(table.Properties).toEqual(
@@ -632,6 +675,23 @@ describe('AutomationStack audit table and findings topic', () => {
         ],
       }),
     );
+  });
+
+  it('creates the image-state table keyed by digest, with PITR, deletion protection, KMS encryption and RETAIN', () => {
+    // Act
+    const tables = template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>;
+    const table = tables[logicalId(stack, stack.stateTable.table as never)];
+
+    // Assess
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties).toEqual({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    });
   });
 
   it('encrypts the topic with a rotating customer managed key and denies publishing without TLS', () => {
