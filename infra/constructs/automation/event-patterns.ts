@@ -45,7 +45,6 @@ export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<stri
   }));
 }
 
-
 /**
  * Basic (`ECR Image Scan`) and enhanced (`Inspector2 Scan`, `Inspector2 Finding` for ECR images) scan
  * events, and successful pushes of multi-arch indexes (an index is judged from its platform images).
