@@ -1,8 +1,10 @@
-import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
 import { allowlistExpiries } from '../../shared/config/allowlist-expiry';
 import type { HarbormasterConfig } from '../../shared/config/schema';
+import { KmsGrantGuard } from '../constructs/guardrails/kms-grant-guard';
+import { BlobMounting } from '../constructs/registry/blob-mounting';
 import { CreationTemplates } from '../constructs/registry/creation-templates';
 import { GovernedRepository } from '../constructs/registry/governed-repository';
 import { NativeReplication } from '../constructs/registry/native-replication';
@@ -30,7 +32,8 @@ function repositoryId(name: string): string {
 
 /**
  * The registry half of Harbormaster (R1-R7): governed repositories from the config, the registry's
- * scanning configuration, pull-through cache rules, native replication and creation templates.
+ * scanning configuration, pull-through cache rules, native replication, creation templates and, when the config
+ * opts in, ECR blob mounting.
  */
 export class RegistryStack extends Stack {
   /** Every managed repository by its name, for the automation stack's rules and grants. */
@@ -38,6 +41,8 @@ export class RegistryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
+    // CT.KMS.PR.3 on every key of the stack (the logs key of the blob mounting custom resource).
+    Aspects.of(this).add(new KmsGrantGuard());
     const { config } = props;
 
     const repositories = new Map<string, IRepository>();
@@ -74,5 +79,6 @@ export class RegistryStack extends Stack {
     if (config.creationTemplates.length > 0) {
       new CreationTemplates(this, 'CreationTemplates', { templates: config.creationTemplates });
     }
+    if (config.blobMounting) new BlobMounting(this, 'BlobMounting', { config });
   }
 }

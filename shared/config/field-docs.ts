@@ -138,7 +138,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Settings for repositories ECR creates itself: replicas arriving here and pull-through caches.',
   'creationTemplates[].prefix':
     'Repositories the template applies to: ROOT (every repository no other template matches) or a name prefix. Unique.',
-  'creationTemplates[].appliedFor': 'When ECR applies it: REPLICATION and/or PULL_THROUGH_CACHE.',
+  'creationTemplates[].appliedFor':
+    'When ECR applies it: REPLICATION, PULL_THROUGH_CACHE and/or CREATE_ON_PUSH (a push to a repository that does not exist yet).',
   'creationTemplates[].description': 'Shown in the console (at most 256 characters).',
   ...settings('creationTemplates[]', 'the created repositories are'),
 

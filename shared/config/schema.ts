@@ -44,7 +44,7 @@ export const tagMutabilitySchema = z.enum(
   { error: 'expected one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION' },
 );
 
-/** A raw ECR lifecycle rule, exactly as ECR's lifecycle policy JSON spells it. */
+/** A raw ECR lifecycle rule, exactly as ECR's lifecycle policy JSON spells it (archive storage class included). */
 export const rawLifecycleRuleSchema = z.strictObject({
   rulePriority: positiveInt,
   description: z.string().max(256).optional(),
@@ -52,13 +52,23 @@ export const rawLifecycleRuleSchema = z.strictObject({
     tagStatus: z.enum(['tagged', 'untagged', 'any'], { error: 'expected one of tagged, untagged, any' }),
     tagPrefixList: z.array(nonEmptyString).min(1).optional(),
     tagPatternList: z.array(tagPattern).min(1).optional(),
-    countType: z.enum(['imageCountMoreThan', 'sinceImagePushed'], {
-      error: 'expected one of imageCountMoreThan, sinceImagePushed',
-    }),
+    /** The storage class the rule selects from: archive only with countType sinceImageTransitioned. */
+    storageClass: z.enum(['standard', 'archive'], { error: 'expected standard or archive' }).optional(),
+    countType: z.enum(
+      ['imageCountMoreThan', 'sinceImagePushed', 'sinceImagePulled', 'sinceImageTransitioned'],
+      {
+        error:
+          'expected one of imageCountMoreThan, sinceImagePushed, sinceImagePulled, sinceImageTransitioned',
+      },
+    ),
     countUnit: z.literal('days', { error: 'expected "days"' }).optional(),
     countNumber: positiveInt,
   }),
-  action: z.strictObject({ type: z.literal('expire', { error: 'expected "expire"' }) }),
+  action: z.strictObject({
+    type: z.enum(['expire', 'transition'], { error: 'expected expire or transition' }),
+    /** With type transition: the storage class images move to (archive is the only one). */
+    targetStorageClass: z.literal('archive', { error: 'expected "archive"' }).optional(),
+  }),
 });
 
 export const lifecycleSchema = z.strictObject({
@@ -70,6 +80,11 @@ export const lifecycleSchema = z.strictObject({
   ephemeral: z
     .array(z.strictObject({ tagPatterns: z.array(tagPattern).min(1), afterDays: positiveInt }))
     .optional(),
+  /**
+   * Archive images not pulled for this many days (ECR's archive storage class: cheaper, not pullable until
+   * restored, 90 days minimum). One tagStatus any rule, placed after every other rule.
+   */
+  archiveUnpulledAfterDays: positiveInt.optional(),
   /** Raw ECR lifecycle rules, appended after the presets. */
   rules: z.array(rawLifecycleRuleSchema).optional(),
 });
@@ -166,7 +181,9 @@ export const creationTemplateSchema = z.strictObject({
   }),
   appliedFor: z
     .array(
-      z.enum(['REPLICATION', 'PULL_THROUGH_CACHE'], { error: 'expected REPLICATION or PULL_THROUGH_CACHE' }),
+      z.enum(['REPLICATION', 'PULL_THROUGH_CACHE', 'CREATE_ON_PUSH'], {
+        error: 'expected REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH',
+      }),
     )
     .min(1),
   description: z.string().max(256).optional(),
@@ -437,6 +454,11 @@ export const configSchema = z.strictObject({
   pullThroughCache: z.array(pullThroughCacheRuleSchema).default([]),
   replication: nativeReplicationSchema.optional(),
   creationTemplates: z.array(creationTemplateSchema).default([]),
+  /**
+   * ECR blob mounting (account setting BLOB_MOUNTING): a push reuses a layer already stored in another
+   * repository of this registry with the same encryption instead of uploading a copy.
+   */
+  blobMounting: z.boolean({ error: 'expected true or false' }).default(false),
   notifications: notificationsSchema.default({ newFindingsOnly: true }),
   audit: auditSchema.default({ retentionDays: 400 }),
   gatedReplication: z.array(gatedReplicationRuleSchema).default([]),

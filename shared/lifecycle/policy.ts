@@ -9,6 +9,8 @@ import type { LifecycleConfig, RawLifecycleRule } from '../config/schema';
  *   1. untaggedAfterDays: expire untagged images N days after push
  *   2. keepLast: keep the last N images per release tag pattern (one rule per pattern)
  *   3. ephemeral: expire images tagged with a pattern N days after push (one rule per pattern)
+ *   4. archiveUnpulledAfterDays: move images not pulled for N days to the archive storage class; a
+ *      tagStatus any rule, so it takes the priority after every other rule (ECR evaluates `any` last)
  * Raw rules keep the priority written in the config. One rule per pattern because ECR selects an
  * image for a multi-pattern rule only when it matches every pattern, which is never what a list of
  * alternatives (`pr-*`, `dev-*`) means.
@@ -24,11 +26,13 @@ export interface EcrLifecycleRule {
     readonly tagStatus: TagStatus;
     readonly tagPatternList?: readonly string[];
     readonly tagPrefixList?: readonly string[];
-    readonly countType: 'imageCountMoreThan' | 'sinceImagePushed';
+    readonly storageClass?: 'standard' | 'archive';
+    readonly countType:
+      'imageCountMoreThan' | 'sinceImagePushed' | 'sinceImagePulled' | 'sinceImageTransitioned';
     readonly countUnit?: 'days';
     readonly countNumber: number;
   };
-  readonly action: { readonly type: 'expire' };
+  readonly action: { readonly type: 'expire' | 'transition'; readonly targetStorageClass?: 'archive' };
 }
 
 /** What a lifecycle policy is built from: the lifecycle block plus the release tag patterns keepLast keeps. */
@@ -61,11 +65,15 @@ function normalizeRaw(rule: RawLifecycleRule): EcrLifecycleRule {
       tagStatus: s.tagStatus,
       ...(s.tagPatternList ? { tagPatternList: [...s.tagPatternList] } : {}),
       ...(s.tagPrefixList ? { tagPrefixList: [...s.tagPrefixList] } : {}),
+      ...(s.storageClass ? { storageClass: s.storageClass } : {}),
       countType: s.countType,
       ...(s.countUnit ? { countUnit: s.countUnit } : {}),
       countNumber: s.countNumber,
     },
-    action: { type: 'expire' },
+    action: {
+      type: rule.action.type,
+      ...(rule.action.targetStorageClass ? { targetStorageClass: rule.action.targetStorageClass } : {}),
+    },
   };
 }
 
@@ -130,6 +138,22 @@ function presetRules(settings: LifecycleSettings): { rule: PresetRule; origin: A
   return out;
 }
 
+/** The archive preset: a tagStatus any rule, so it goes after every other rule of the policy. */
+function archivePreset(
+  settings: LifecycleSettings,
+): { rule: PresetRule; origin: Array<string | number> } | undefined {
+  const after = settings.lifecycle?.archiveUnpulledAfterDays;
+  if (after === undefined) return undefined;
+  return {
+    origin: ['lifecycle', 'archiveUnpulledAfterDays'],
+    rule: {
+      description: `Harbormaster: archive images not pulled for ${days(after)}`,
+      selection: { tagStatus: 'any', countType: 'sinceImagePulled', countUnit: 'days', countNumber: after },
+      action: { type: 'transition', targetStorageClass: 'archive' },
+    },
+  };
+}
+
 /**
  * Every rule of the policy with where it came from, ordered by priority. Presets take the lowest
  * priorities not used by a raw rule, so they never collide with one and an `any` raw rule with the
@@ -149,8 +173,13 @@ export function lifecycleRuleEntries(settings: LifecycleSettings): LifecycleRule
     next += 1;
     return { rule: { rulePriority: priority, ...rule }, origin, raw: false };
   });
+  const archive = archivePreset(settings);
+  const last = Math.max(0, ...[...presets, ...raw].map((e) => e.rule.rulePriority));
+  const archiveEntries: LifecycleRuleEntry[] = archive
+    ? [{ rule: { rulePriority: last + 1, ...archive.rule }, origin: archive.origin, raw: false }]
+    : [];
   // Stable sort: equal priorities (a config mistake the checks report) keep file order.
-  return [...presets, ...raw].sort((a, b) => a.rule.rulePriority - b.rule.rulePriority);
+  return [...presets, ...raw, ...archiveEntries].sort((a, b) => a.rule.rulePriority - b.rule.rulePriority);
 }
 
 /** The ECR lifecycle rules for these settings, ordered by priority. */

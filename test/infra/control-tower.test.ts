@@ -53,9 +53,13 @@ describe('AWS Control Tower proactive controls (cfn-guard rules of @cdklabs/cdk-
     ]);
   });
 
-  it('passes every control with `network` set and IMMUTABLE repositories', () => {
+  it('passes every control with `network` set and IMMUTABLE repositories, blob mounting custom resource included', () => {
+    // Prepare
+    const doc = compliantDoc();
+    doc.blobMounting = true;
+
     // Act
-    const failures = controlTowerFailures(app(compliantDoc()));
+    const failures = controlTowerFailures(app(doc));
 
     // Assess
     expect(failures).toEqual([]);

@@ -217,11 +217,12 @@ describe('RegistryStack from the shipped example config', () => {
     template.hasResourceProperties('AWS::ECR::RepositoryCreationTemplate', {
       Prefix: 'ROOT',
       AppliedFor: ['REPLICATION'],
-      ImageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      // Full versions immutable, the tags the sources move (v1.4, v1, latest, sha-*, scanned) mutable.
+      ImageTagMutability: 'MUTABLE_WITH_EXCLUSION',
       ImageTagMutabilityExclusionFilters: [
         {
           ImageTagMutabilityExclusionFilterType: 'WILDCARD',
-          ImageTagMutabilityExclusionFilterValue: 'latest',
+          ImageTagMutabilityExclusionFilterValue: 'v*.*.*',
         },
       ],
       EncryptionConfiguration: { EncryptionType: 'AES256' },
@@ -433,7 +434,8 @@ describe('creation templates in native replication destination regions', () => {
           prefix: 'ROOT',
           appliedFor: ['REPLICATION', 'PULL_THROUGH_CACHE'],
           tagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-          mutabilityExclusions: ['latest'],
+          // sha-*: payments/api's auto-tag moves it, so its replicas must let native replication move it.
+          mutabilityExclusions: ['latest', 'sha-*'],
         },
         { prefix: 'docker-hub', appliedFor: ['PULL_THROUGH_CACHE'] },
       ];

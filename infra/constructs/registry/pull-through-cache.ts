@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Stack } from 'aws-cdk-lib';
 import { CfnPullThroughCacheRule } from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import {
@@ -26,14 +26,15 @@ const UPSTREAM_REGISTRY: Record<PullThroughUpstream, string> = {
  * Pull-through cache rules (R5): `docker pull <registry>/<prefix>/<image>` fetches from the upstream
  * once and serves from ECR after. Upstreams that need credentials read them from a Secrets Manager
  * secret named ecr-pullthroughcache/..., which the platform team creates (never this app: the
- * credentials must not pass through a template).
+ * credentials must not pass through a template). ECR checks the secret when it creates the rule, so it must
+ * exist before the first deploy: synth warns for each rule that needs one.
  */
 export class PullThroughCache extends Construct {
   constructor(scope: Construct, id: string, props: PullThroughCacheProps) {
     super(scope, id);
     const stack = Stack.of(this);
     for (const rule of props.rules) {
-      new CfnPullThroughCacheRule(this, rule.prefix, {
+      const cacheRule = new CfnPullThroughCacheRule(this, rule.prefix, {
         ecrRepositoryPrefix: rule.prefix,
         upstreamRegistry: UPSTREAM_REGISTRY[rule.upstream],
         upstreamRegistryUrl: PULL_THROUGH_UPSTREAMS[rule.upstream].url,
@@ -47,6 +48,14 @@ export class PullThroughCache extends Construct {
             })
           : undefined,
       });
+      if (rule.credentialSecret) {
+        Annotations.of(cacheRule).addWarningV2(
+          'harbormaster:pull-through-secret',
+          `Pull-through rule ${rule.prefix} (${rule.upstream}) reads the Secrets Manager secret ${rule.credentialSecret} ` +
+            `({"username","accessToken"}) in ${stack.region}: create it before the first deploy, or ECR refuses the rule ` +
+            `and the stack rolls back (aws secretsmanager create-secret --name ${rule.credentialSecret} --secret-string file://creds.json).`,
+        );
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
+import { CfnPullTimeUpdateExclusion } from 'aws-cdk-lib/aws-ecr';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -185,6 +186,11 @@ export class GatedReplicator extends Construct {
       reason:
         "SQS event source mappings take no on-failure destination; the queue's redrive policy moves failed records to the dead-letter queue.",
     });
+
+    // The replicator reads every image it copies: excluded from pull-time updates, its pulls do not keep an image
+    // "recently pulled" for lifecycle rules (sinceImagePulled, archiveUnpulledAfterDays). Native resource of
+    // ECR's RegisterPullTimeUpdateExclusion API; deleted with the stack.
+    new CfnPullTimeUpdateExclusion(this, 'PullTimeUpdateExclusion', { principalArn: this.role.roleArn });
 
     this.grantEcr(props.config);
     this.grantSecrets(props.config);

@@ -1,10 +1,13 @@
 import { autoTagImmutability } from './auto-tag-immutability';
+import { creationTemplateMovingTags } from './creation-template-moving-tags';
 import { creationTemplatePrefixes } from './creation-template-prefixes';
 import { gatedReplication } from './gated-replication';
 import { kmsKeyRegion } from './kms-key-region';
 import { lifecycleAnyRuleLast } from './lifecycle-any-rule-last';
+import { lifecycleArchive } from './lifecycle-archive';
 import { lifecycleCountUnit } from './lifecycle-count-unit';
 import { lifecycleKeepLastReleaseTags } from './lifecycle-keep-last-release-tags';
+import { lifecycleSingleUntagged } from './lifecycle-single-untagged';
 import { lifecycleSize } from './lifecycle-size';
 import { lifecycleTagSelection } from './lifecycle-tag-selection';
 import { lifecycleUniquePriority } from './lifecycle-unique-priority';
@@ -38,12 +41,15 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   lifecycleKeepLastReleaseTags,
   lifecycleUniquePriority,
   lifecycleAnyRuleLast,
+  lifecycleArchive,
+  lifecycleSingleUntagged,
   lifecycleSize,
   scanningFrequency,
   pullThroughCredentials,
   pullThroughPrefixes,
   replicationLimits,
   creationTemplatePrefixes,
+  creationTemplateMovingTags,
   gatedReplication,
   signing,
 ];

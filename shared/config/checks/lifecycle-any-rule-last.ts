@@ -5,7 +5,8 @@ import type { ConfigCheck } from './types';
 /** ECR evaluates a `tagStatus: any` rule last, so it must carry the highest rulePriority of the policy. */
 export const lifecycleAnyRuleLast: ConfigCheck = (config) =>
   settingsHolders(config).flatMap(({ path, settings }) => {
-    const entries = lifecycleRuleEntries(settings);
+    // The archive preset (also `any`, placed last) conflicting with a raw `any` rule is lifecycleArchive's report.
+    const entries = lifecycleRuleEntries(settings).filter((e) => e.origin[1] !== 'archiveUnpulledAfterDays');
     const highest = Math.max(...entries.map((e) => e.rule.rulePriority));
     return entries
       .filter((e) => e.rule.selection.tagStatus === 'any')

@@ -1,31 +1,8 @@
-import { baseConfig, type ConfigDocument } from '../../fixtures/config/base-config';
+import { baseConfig } from '../../fixtures/config/base-config';
 import { parseConfig } from '../../../shared/config/load';
-import { problemsOf } from './problems';
+import { runCases } from './problems';
 
-/** Control Tower settings (logs, network) and ECR 2025-26 registry features: each with compliant and broken cases. */
-interface Case {
-  readonly name: string;
-  readonly change: (doc: ConfigDocument) => void;
-  /** The exact error lines; [] for a compliant config. */
-  readonly lines: readonly string[];
-}
-
-export function runCases(title: string, cases: readonly Case[]): void {
-  describe(title, () => {
-    it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-      // Prepare
-      const doc = baseConfig();
-      c.change(doc);
-
-      // Act
-      const problems = problemsOf(doc);
-
-      // Assess
-      expect(problems).toEqual(c.lines);
-    });
-  });
-}
-
+/** Control Tower settings: logs and network, compliant and broken. */
 runCases('logs and network settings', [
   { name: 'logs omitted: valid', change: () => undefined, lines: [] },
   { name: 'logs.retentionDays 731: valid', change: (d) => (d.logs = { retentionDays: 731 }), lines: [] },

@@ -173,11 +173,14 @@ const checkCases: Case[] = [
   },
   {
     name: 'lifecycle-tag-selection: untagged rule with a tag pattern list',
-    breakIt: (d) =>
+    breakIt: (d) => {
+      // One untagged rule per policy: the raw rule replaces the untaggedAfterDays preset.
+      delete d.repositories[2].lifecycle.untaggedAfterDays;
       Object.assign(d.repositories[2].lifecycle.rules[0].selection, {
         tagStatus: 'untagged',
         tagPatternList: ['v*'],
-      }),
+      });
+    },
     line: 'repositories[2].lifecycle.rules[0].selection.tagPatternList: expected no tagPatternList for tagStatus untagged, got one',
   },
   {
