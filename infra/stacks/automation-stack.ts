@@ -103,9 +103,9 @@ export class AutomationStack extends Stack {
     });
     this.stateTable.grantReadWrite(this.scanEvents.handler);
     grantRepositoryActions(this.scanEvents.handler, this, SCAN_FUNCTION_ECR_ACTIONS, repositoryNames);
-    if (config.scanning?.type === 'ENHANCED') {
-      grantEnhancedScanFindings(this, 'ScanEventsInspectorFindings', this.scanEvents.handlerRole);
-    }
+    // The Inspector rules are always deployed (a registry can switch to enhanced scanning at any time), and
+    // DescribeImageScanFindings of an enhanced scan needs inspector2:ListFindings: grant it whenever they exist.
+    grantEnhancedScanFindings(this, 'ScanEventsInspectorFindings', this.scanEvents.handlerRole);
     this.auditTable.grantWrite(this.scanEvents.handler);
     this.auditTable.grantRead(this.scanEvents.handler);
     this.findings.grantPublish(this.scanEvents.handler);
