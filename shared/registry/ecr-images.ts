@@ -226,42 +226,6 @@ export async function indexChildren(client: ECRClient, ref: ImageRef): Promise<I
   });
 }
 
-/**
- * Removes tags with one BatchDeleteImage by tag (at most 100 per call, ECR's limit). ECR deletes an image
- * when its LAST tag is removed, so callers that must keep the image give it another tag first.
- * A tag already gone (ImageNotFound) counts as removed work done.
- */
-export async function removeTags(
-  client: ECRClient,
-  input: ImageRef & { readonly tags: readonly string[] },
-): Promise<RemoveTagsResult> {
-  const tags = [...new Set(input.tags)];
-  if (tags.length === 0) return { removed: [], absent: [] };
-  if (tags.length > 100)
-    throw new RegistryOperationError(`removeTags: at most 100 tags per call, got ${tags.length}`);
-  const out = await orFail(
-    client.send(
-      new BatchDeleteImageCommand({
-        repositoryName: input.repository,
-        imageIds: tags.map((imageTag) => ({ imageTag })),
-      }),
-    ),
-    'BatchDeleteImage',
-    label(input),
-  );
-  const absent: string[] = [];
-  for (const failure of out.failures ?? []) {
-    const tag = failure.imageId?.imageTag ?? '?';
-    if (failure.failureCode === 'ImageNotFound') absent.push(tag);
-    else {
-      throw new RegistryOperationError(
-        `BatchDeleteImage could not remove tag ${tag} from ${label(input)}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
-      );
-    }
-  }
-  return { removed: tags.filter((t) => !absent.includes(t)), absent };
-}
-
 export interface DescribeFindingsResult {
   readonly findings: Finding[];
   /** False when `max` stopped the paging before the last page. */

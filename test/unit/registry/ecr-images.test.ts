@@ -16,7 +16,7 @@ import {
   addTags,
   describeFindings,
   listTaggedVersions,
-  removeTags,
+  removeImageTags,
 } from '../../../shared/registry/ecr-images';
 
 const ecr = mockClient(ECRClient);
@@ -125,26 +125,33 @@ describe('addTags', () => {
   });
 });
 
-describe('removeTags', () => {
+describe('removeImageTags', () => {
   beforeEach(() => {
     ecr.reset();
   });
 
-  it('removes tags by tag id in one BatchDeleteImage, never by digest', async () => {
+  it('removes digest+tag pairs (a tag moved to another image is left alone), at most 100 per call', async () => {
     // Prepare
     ecr
       .on(BatchDeleteImageCommand)
       .resolves({ imageIds: [{ imageTag: 'v1.4.2', imageDigest: DIGEST }], failures: [] });
 
     // Act
-    const result = await removeTags(client, { ...REF, tags: ['v1.4.2', 'v1.4'] });
+    const result = await removeImageTags(client, { ...REF, tags: ['v1.4.2', 'v1.4'] });
+    const many = Array.from({ length: 101 }, (_, i) => `t${i}`);
+    await removeImageTags(client, { ...REF, tags: many });
 
     // Assess
-    expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 1);
-    expect(ecr).toHaveReceivedCommandWith(BatchDeleteImageCommand, {
+    expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 3);
+    expect(ecr).toHaveReceivedNthCommandWith(1, BatchDeleteImageCommand, {
       repositoryName: 'payments/api',
-      imageIds: [{ imageTag: 'v1.4.2' }, { imageTag: 'v1.4' }],
+      imageIds: [
+        { imageDigest: DIGEST, imageTag: 'v1.4.2' },
+        { imageDigest: DIGEST, imageTag: 'v1.4' },
+      ],
     });
+    const sizes = ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input.imageIds?.length);
+    expect(sizes).toEqual([2, 100, 1]);
     expect(result).toEqual({ removed: ['v1.4.2', 'v1.4'], absent: [] });
   });
 
@@ -160,8 +167,8 @@ describe('removeTags', () => {
       });
 
     // Act
-    const first = await removeTags(client, { ...REF, tags: ['v1'] });
-    const second = await removeTags(client, { ...REF, tags: ['v2'] }).catch((e: unknown) => e);
+    const first = await removeImageTags(client, { ...REF, tags: ['v1'] });
+    const second = await removeImageTags(client, { ...REF, tags: ['v2'] }).catch((e: unknown) => e);
 
     // Assess
     expect(first).toEqual({ removed: [], absent: ['v1'] });
