@@ -132,7 +132,10 @@ describeRegistries('bundled `harbormaster copy` with credentials from Docker con
     );
 
     // Assess
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^harbormaster: copy .* failed/);
+    // Compared together, so a failure shows what the CLI printed.
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/^harbormaster: copy .* failed/),
+    });
   });
 });
