@@ -6,7 +6,7 @@
 // Plain JavaScript so it runs before anything is compiled.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
@@ -15,13 +15,17 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-export async function buildCli() {
-  const outdir = path.join(ROOT, 'dist', 'cli');
-  rmSync(outdir, { recursive: true, force: true });
+/**
+ * Builds into a staging directory and then swaps it in, so a CLI already running from dist/cli (a test, a
+ * user's shell) never finds its entry or a lazily loaded chunk missing halfway through a rebuild.
+ */
+export async function buildCli(outdir = path.join(ROOT, 'dist', 'cli')) {
+  const staging = `${outdir}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
     entryPoints: { harbormaster: 'shared/cli/cli-entry.ts' },
-    outdir,
+    outdir: staging,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     // ESM so each command (and the SDK clients it uses) is its own chunk, loaded only when that command runs.
@@ -39,6 +43,15 @@ export async function buildCli() {
     },
     logLevel: 'warning',
   });
+  swapIn(staging, outdir);
+}
+
+/** Replaces `target` by `staging` with two renames; the old tree is removed only after the new one is in place. */
+function swapIn(staging, target) {
+  const retired = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, retired);
+  renameSync(staging, target);
+  rmSync(retired, { recursive: true, force: true });
 }
 
 export function buildLib() {
@@ -59,9 +72,13 @@ export async function buildBundles() {
   }
 }
 
-const targets = { cli: buildCli, lib: buildLib, bundles: buildBundles };
-const wanted = process.argv.slice(2);
-for (const name of wanted.length > 0 ? wanted : Object.keys(targets)) {
+// `node scripts/build.mjs cli --outdir DIR` builds the CLI elsewhere (the package test runs its own copy, so an
+// `npm pack` in a neighbouring test, which rebuilds dist/cli, cannot pull it from under a running command).
+const args = process.argv.slice(2);
+const outdirAt = args.indexOf('--outdir');
+const cliOutdir = outdirAt >= 0 ? path.resolve(args.splice(outdirAt, 2)[1]) : undefined;
+const targets = { cli: () => buildCli(cliOutdir), lib: buildLib, bundles: buildBundles };
+for (const name of args.length > 0 ? args : Object.keys(targets)) {
   if (!targets[name])
     throw new Error(`unknown build target ${name} (one of ${Object.keys(targets).join(', ')})`);
   await targets[name]();

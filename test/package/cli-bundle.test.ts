@@ -8,7 +8,10 @@ import { haveTools, inspectRaw, seed, startRegistry, type RunningRegistry } from
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'harbormaster.mjs');
+// Built by the package's own build into a directory of this test's: the construct-library test's `npm pack`
+// rebuilds dist/cli while this file runs (that race once made a copy here exit 1 with MODULE_NOT_FOUND).
+const BUILT = mkdtempSync(path.join(tmpdir(), 'hm-cli-bundle-'));
+const CLI = path.join(BUILT, 'harbormaster.mjs');
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 /** Runs the built bin as a user would; resolves with the exit code instead of throwing. */
@@ -26,8 +29,12 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 beforeAll(() => {
   // The same build `npm ci` (prepare) and `npm run build` run.
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), 'cli'], { cwd: ROOT });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), 'cli', '--outdir', BUILT], {
+    cwd: ROOT,
+  });
 });
+
+afterAll(() => rmSync(BUILT, { recursive: true, force: true }));
 
 describe('the bundled CLI (dist/cli/harbormaster.mjs, the package bin)', () => {
   it('is the bin in package.json', () => {
