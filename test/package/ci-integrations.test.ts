@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { packThisPackage } from '../support/packed-package';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -72,16 +73,9 @@ function bash(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<numb
 let work: string;
 let tarball: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'hm-ci-'));
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
-  tarball = path.join(work, name);
+  tarball = await packThisPackage(work);
 }, 300_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { packThisPackage } from '../support/packed-package';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Not linked into the consumer app: its synth must need neither (prebuilt bundles, compiled JavaScript). */
@@ -24,27 +25,15 @@ const template = (stack: string): Template =>
   JSON.parse(readFileSync(path.join(out, `${stack}.template.json`), 'utf8')) as Template;
 const ofType = (t: Template, type: string) => Object.values(t.Resources).filter((r) => r.Type === type);
 
-beforeAll(() => {
+beforeAll(async () => {
   // Prepare: `npm pack` (runs prepare and prepack: CLI, library, bundles), unpacked as the app's dependency;
   // the peer and runtime dependencies are linked from this repository's node_modules (fast and offline).
   const work = mkdtempSync(path.join(tmpdir(), 'hm-consumer-'));
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
+  const tarball = await packThisPackage(work);
   app = path.join(work, 'app');
   const modules = path.join(app, 'node_modules');
   mkdirSync(path.join(modules, 'harbormaster'), { recursive: true });
-  execFileSync('tar', [
-    'xzf',
-    path.join(work, tarball),
-    '-C',
-    path.join(modules, 'harbormaster'),
-    '--strip-components=1',
-  ]);
+  execFileSync('tar', ['xzf', tarball, '-C', path.join(modules, 'harbormaster'), '--strip-components=1']);
   for (const entry of readdirSync(path.join(ROOT, 'node_modules'))) {
     if (NOT_LINKED.has(entry) || entry.startsWith('.')) continue;
     symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
