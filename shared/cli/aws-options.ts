@@ -40,6 +40,8 @@ export interface CliDeps {
 
 /** Env var naming the audit table when --table is not given. */
 export const AUDIT_TABLE_ENV = 'HARBORMASTER_AUDIT_TABLE';
+/** Env var naming the image-state table when --state-table is not given. */
+export const STATE_TABLE_ENV = 'HARBORMASTER_STATE_TABLE';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -208,6 +210,25 @@ export function auditTableName(flag: string | undefined, deps: CliDeps): string 
   if (!name) {
     throw new CliError(
       `no audit table: pass --table NAME or set ${AUDIT_TABLE_ENV} (the AuditTableName output of the HarbormasterAutomation stack)`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The image-state table from --state-table or HARBORMASTER_STATE_TABLE, or undefined when neither is set
+ * (callers that cannot work without it use requiredStateTableName).
+ */
+export function stateTableName(flag: string | undefined, deps: CliDeps): string | undefined {
+  return flag ?? deps.env[STATE_TABLE_ENV] ?? undefined;
+}
+
+/** The image-state table; a clear error naming the flag, the variable and the stack output when neither is set. */
+export function requiredStateTableName(flag: string | undefined, deps: CliDeps): string {
+  const name = stateTableName(flag, deps);
+  if (!name) {
+    throw new CliError(
+      `no image-state table: pass --state-table NAME or set ${STATE_TABLE_ENV} (the ImageStateTableName output of the HarbormasterAutomation stack)`,
     );
   }
   return name;
