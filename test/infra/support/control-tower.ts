@@ -49,10 +49,16 @@ export interface ControlFailure {
 interface GuardFileResult {
   readonly name: string;
   readonly not_compliant: ReadonlyArray<{ readonly Rule?: { readonly name: string } }>;
+  readonly compliant: readonly string[];
 }
 
-/** Every control-tower control that fails on a template of the app, sorted; [] when all pass. */
-export function controlTowerFailures(app: App): ControlFailure[] {
+/** One control's result on one stack: `pass` when every resource it applies to complies. */
+export interface ControlResult extends ControlFailure {
+  readonly status: 'pass' | 'fail';
+}
+
+/** Every control that applies to a template of the app, with its result, sorted by stack then control. */
+export function controlTowerResults(app: App): ControlResult[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'harbormaster-ct-'));
   try {
     const assembly = app.synth({ force: true });
@@ -74,17 +80,29 @@ export function controlTowerFailures(app: App): ControlFailure[] {
       stdout = failed.stdout;
     }
     const ids = controlIdsByRuleName();
-    const results = JSON.parse(stdout) as GuardFileResult[];
-    const failures = results.flatMap((result) =>
-      result.not_compliant.map((check) => {
+    const byKey = new Map<string, ControlResult>();
+    for (const result of JSON.parse(stdout) as GuardFileResult[]) {
+      const stack = path.basename(result.name, '.json');
+      for (const rule of result.compliant) {
+        const control = ids.get(rule) ?? rule;
+        const key = `${stack} ${control}`;
+        if (!byKey.has(key)) byKey.set(key, { stack, control, status: 'pass' });
+      }
+      for (const check of result.not_compliant) {
         const rule = check.Rule?.name ?? '(unnamed)';
-        return { stack: path.basename(result.name, '.json'), control: ids.get(rule) ?? rule };
-      }),
-    );
-    const key = (f: ControlFailure) => `${f.stack} ${f.control}`;
-    const unique = new Map(failures.map((f) => [key(f), f]));
-    return [...unique.values()].sort((a, b) => key(a).localeCompare(key(b)));
+        const control = ids.get(rule) ?? rule;
+        byKey.set(`${stack} ${control}`, { stack, control, status: 'fail' });
+      }
+    }
+    return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => r);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Every control-tower control that fails on a template of the app, sorted; [] when all pass. */
+export function controlTowerFailures(app: App): ControlFailure[] {
+  return controlTowerResults(app)
+    .filter((r) => r.status === 'fail')
+    .map(({ stack, control }) => ({ stack, control }));
 }
