@@ -269,8 +269,19 @@ export function awsError(action: string, error: unknown): CliError {
 export async function resolveImageDigest(
   ecr: ECRClient,
   ref: { repository: string; tag?: string; digest?: string },
-): Promise<{ digest: string; tags: string[] }> {
+): Promise<{ digest: string; tags: string[]; mediaType?: string }> {
   if (ref.digest && !ref.tag) return { digest: ref.digest, tags: [] };
+  return describeImage(ecr, ref);
+}
+
+/**
+ * The image a tag or digest names, with its tags and manifest media type (one DescribeImages, also for a
+ * digest: the caller needs to know whether it is a multi-arch index). Same errors as resolveImageDigest.
+ */
+export async function describeImage(
+  ecr: ECRClient,
+  ref: { repository: string; tag?: string; digest?: string },
+): Promise<{ digest: string; tags: string[]; mediaType?: string }> {
   try {
     const out = await ecr.send(
       new DescribeImagesCommand({
@@ -279,8 +290,13 @@ export async function resolveImageDigest(
       }),
     );
     const detail = out.imageDetails?.[0];
-    if (!detail?.imageDigest) throw new CliError(`${ref.repository}:${ref.tag} was not found`);
-    return { digest: detail.imageDigest, tags: detail.imageTags ?? [] };
+    if (!detail?.imageDigest)
+      throw new CliError(`${ref.repository}${ref.tag ? `:${ref.tag}` : `@${ref.digest}`} was not found`);
+    return {
+      digest: detail.imageDigest,
+      tags: detail.imageTags ?? [],
+      ...(detail.imageManifestMediaType ? { mediaType: detail.imageManifestMediaType } : {}),
+    };
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'ImageNotFoundException') {
