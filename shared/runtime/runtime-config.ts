@@ -1,4 +1,4 @@
-import type { HarbormasterConfig, RepositoryConfig } from '../config/schema';
+import type { HarbormasterConfig, RepositoryConfig, SigningConfig } from '../config/schema';
 
 /**
  * The part of the config the functions act on: what each bundle has compiled in. Registry settings
@@ -18,6 +18,12 @@ export interface RuntimeConfig {
   readonly notifications: HarbormasterConfig['notifications'];
   readonly audit: HarbormasterConfig['audit'];
   readonly gatedReplication: HarbormasterConfig['gatedReplication'];
+  /**
+   * The trusted signers (`signing.signers`, PEM text) that a repository's `scan.trustedSigners` names: the
+   * scan function compiles them once and verifies signatures offline (rules stay out: ECR applies them).
+   * Optional so a full config still types as a runtime config; absent means none.
+   */
+  readonly signers?: Readonly<Record<string, SigningConfig['signers'][string]>>;
 }
 
 /** Projects a validated config onto what the functions read. */
@@ -34,7 +40,15 @@ export function runtimeConfig(config: HarbormasterConfig): RuntimeConfig {
     notifications: config.notifications,
     audit: config.audit,
     gatedReplication: config.gatedReplication,
+    signers: trustedSigners(config),
   };
+}
+
+/** Only the signers some repository trusts: a signer nobody names has no business in a bundle. */
+function trustedSigners(config: HarbormasterConfig): RuntimeConfig['signers'] {
+  const named = new Set(config.repositories.flatMap((r) => r.scan.trustedSigners ?? []));
+  const all = config.signing?.signers ?? {};
+  return Object.fromEntries(Object.entries(all).filter(([name]) => named.has(name)));
 }
 
 /**

@@ -39,10 +39,36 @@ describe('runtimeConfig', () => {
       'gatedReplication',
       'notifications',
       'repositories',
+      'signers',
     ]);
     const text = JSON.stringify(compiled);
     expect(text).not.toContain('@example.com');
     expect(text).not.toContain('arn:aws:iam::');
     expect(text).not.toContain('ecr-pullthroughcache/');
+  });
+
+  it('compiles in the signers a repository trusts, and neither other signers nor the signing rules', () => {
+    // Prepare
+    const anchor = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const config = {
+      ...EXAMPLE,
+      signing: {
+        rules: [{ signingProfileArn: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release' }],
+        signers: {
+          release: { type: 'notation' as const, signingProfiles: [], trustAnchors: [anchor] },
+          unused: { type: 'cosign' as const, publicKeys: ['-----BEGIN PUBLIC KEY-----'] },
+        },
+      },
+      repositories: EXAMPLE.repositories.map((r, i) =>
+        i === 0 ? { ...r, scan: { ...r.scan, requireSignature: true, trustedSigners: ['release'] } } : r,
+      ),
+    };
+
+    // Act
+    const runtime = runtimeConfig(config);
+
+    // Assess
+    expect(runtime.signers).toEqual({ release: config.signing.signers.release });
+    expect(JSON.stringify(runtime)).not.toContain('signing-profiles/release');
   });
 });
