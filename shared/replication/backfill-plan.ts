@@ -8,6 +8,8 @@ export interface ExistingImage {
   readonly repository: string;
   readonly digest: string;
   readonly tags: readonly string[];
+  /** The manifest media type (an index is judged by its platform images). */
+  readonly mediaType?: string;
 }
 
 /** What backfill does with one image for one rule, and why. */
@@ -22,8 +24,8 @@ export function tagsToReplicate(rule: GatedReplicationRule, tags: readonly strin
 
 /**
  * The gate the scan path applies, for an image that already exists: a tag must match the rule, and the image's
- * latest scan must pass its repository's policy and stay within the rule's maxSeverity (verdictAllows, the
- * scan path's own check). `verdict` is undefined when no tag matched (it is not fetched then).
+ * current verdict (recorded, or from its latest scan) must pass its repository's policy and stay within the
+ * rule's maxSeverity (verdictAllows, the scan path's own check), and it must not be quarantined. `verdict` is undefined when no tag matched (it is not fetched then).
  */
 export function decideBackfill(
   rule: GatedReplicationRule,
@@ -34,6 +36,8 @@ export function decideBackfill(
   if (tags.length === 0) return { action: 'skip', reason: `no tag matches ${rule.tagPatterns.join(', ')}` };
   if (verdict === undefined) throw new Error('decideBackfill: a verdict is required when tags match');
   if (verdict.kind === 'unavailable') return { action: 'skip', reason: `no verdict: ${verdict.reason}` };
+  // The automation never replicates a quarantined image; a copy would outlive `harbormaster release`.
+  if (verdict.quarantined) return { action: 'skip', reason: `quarantined: ${verdict.verdict.reason}` };
   if (!verdictAllows(rule, verdict.verdict)) {
     const reason =
       verdict.verdict.result === 'fail'

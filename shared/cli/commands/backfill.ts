@@ -26,11 +26,14 @@ import { imageVerdict, ImageVerdictError, type ImageVerdict } from '../../replic
 import { secretCredentialsReader } from '../../replication/registry-credentials';
 import { copyToDestination, type DestinationOutcome } from '../../replication/replicate';
 import { repositoriesOfRule } from '../../replication/rule-targets';
+import { currentVerdict } from '../../state/current-verdict';
+import { ImageStateError, ImageStateStore } from '../../state/image-state-store';
 import {
   addAwsOptions,
   awsError,
   awsOptionsFrom,
   resolveCliDeps,
+  stateTableName,
   type AwsOptions,
   type CliDeps,
 } from '../aws-options';
@@ -47,6 +50,7 @@ interface BackfillFlags {
   timeout?: string;
   /** The state file path, or false with --no-state. */
   state: string | false;
+  stateTable?: string;
   region?: string;
   profile?: string;
 }
@@ -169,7 +173,12 @@ export async function listImages(ecr: ECRClient, repository: string): Promise<Ex
 
 function toExistingImage(repository: string, detail: ImageDetail): ExistingImage | undefined {
   if (!detail.imageDigest) return undefined;
-  return { repository, digest: detail.imageDigest, tags: detail.imageTags ?? [] };
+  return {
+    repository,
+    digest: detail.imageDigest,
+    tags: detail.imageTags ?? [],
+    ...(detail.imageManifestMediaType ? { mediaType: detail.imageManifestMediaType } : {}),
+  };
 }
 
 async function sourceRegistry(
@@ -204,11 +213,36 @@ function selectRules(
   return [rule];
 }
 
+/**
+ * Where an image's verdict comes from: the image-state table when one is given (the verdict the automation
+ * recorded, as the replicator reads it), else the image's latest ECR scan judged here.
+ */
+type VerdictReader = (image: ExistingImage, repository: RepositoryConfig) => Promise<ImageVerdict>;
+
+function verdictReader(
+  ecr: ECRClient,
+  state: { store: ImageStateStore; tableName: string } | undefined,
+  now: Date,
+): VerdictReader {
+  if (!state) return (image, repository) => imageVerdict(ecr, image, repository.scan, now);
+  return async (image) => {
+    try {
+      return await currentVerdict(state.store, image);
+    } catch (error) {
+      if (!(error instanceof ImageStateError)) throw error;
+      const cause = error.cause as Error | undefined;
+      const detail = cause ? `: ${cause.name}: ${cause.message}` : '';
+      throw new ImageVerdictError(`${error.message} (table ${state.tableName})${detail}`, { cause: error });
+    }
+  };
+}
+
 /** Decides every image of every selected rule (listing each repository once and reading each verdict once). */
 async function plan(
   rules: readonly GatedReplicationRule[],
   config: HarbormasterConfig,
   ecr: ECRClient,
+  readVerdict: VerdictReader,
   deps: CliDeps,
 ): Promise<BackfillItem[]> {
   const listed = new Map<string, ExistingImage[]>();
@@ -222,8 +256,7 @@ async function plan(
         listed.set(repository.name, images);
         deps.err(`listed ${repository.name}: ${images.length} image(s)\n`);
       }
-      for (const image of images)
-        items.push(await planImage(rule, repository, image, ecr, verdicts, deps.now()));
+      for (const image of images) items.push(await planImage(rule, repository, image, readVerdict, verdicts));
     }
   }
   return items;
@@ -233,9 +266,8 @@ async function planImage(
   rule: GatedReplicationRule,
   repository: RepositoryConfig,
   image: ExistingImage,
-  ecr: ECRClient,
+  readVerdict: VerdictReader,
   verdicts: Map<string, Promise<ImageVerdict>>,
-  now: Date,
 ): Promise<BackfillItem> {
   const base = {
     rule: rule.name,
@@ -249,7 +281,7 @@ async function planImage(
     const key = `${image.repository}@${image.digest}`;
     let pending = verdicts.get(key);
     if (!pending) {
-      pending = imageVerdict(ecr, image, repository.scan, now);
+      pending = readVerdict(image, repository);
       verdicts.set(key, pending);
     }
     try {
@@ -411,6 +443,8 @@ export async function backfill(
     /** Each image copy fails after this long (the backfill goes on with the next). */
     timeoutMs?: number;
     state: BackfillState;
+    /** The image-state table to read verdicts from; undefined: judge each image's ECR scan. */
+    stateTable?: string;
     aws: AwsOptions;
   },
   deps: CliDeps,
@@ -419,7 +453,13 @@ export async function backfill(
   const rules = selectRules(input.config, input.rule, input.configPath);
   const source = await sourceRegistry(input.config, input.aws, deps);
   const ecr = deps.ecr({ ...input.aws, region: source.region });
-  const items = await plan(rules, input.config, ecr, deps);
+  const state = input.stateTable
+    ? {
+        store: new ImageStateStore(deps.dynamodb({ ...input.aws, region: source.region }), input.stateTable),
+        tableName: input.stateTable,
+      }
+    : undefined;
+  const items = await plan(rules, input.config, ecr, verdictReader(ecr, state, deps.now()), deps);
   const rulesByName = new Map(rules.map((r) => [r.name, r]));
   const toCopy = items.filter((i) => i.action === 'copy');
 
@@ -527,6 +567,10 @@ export function registerBackfill(program: Command, explicitDeps?: CliDeps): void
       '--no-state',
       'keep no state file (a rerun still skips blobs and manifests already at the destination)',
     )
+    .option(
+      '--state-table <name>',
+      "read each verdict from the image-state table, as the automation recorded it (default: $HARBORMASTER_STATE_TABLE; without one, each image's ECR scan is judged here)",
+    )
     .option('--json', 'print the report as JSON on stdout');
   addAwsOptions(command);
   command.addHelpText(
@@ -537,8 +581,10 @@ Examples:
   $ harbormaster backfill --rule payments-releases-dr --profile platform-admin
   $ harbormaster backfill --json > backfill-report.json
 
-An image is copied when one of its tags matches the rule's tagPatterns and its latest scan passes its
-repository's scan policy within the rule's maxSeverity (the same verdict as the scan function). Sources are
+An image is copied when one of its tags matches the rule's tagPatterns and its verdict passes within the
+rule's maxSeverity: with --state-table (or HARBORMASTER_STATE_TABLE) the verdict the automation recorded (a
+quarantined image is skipped); without, its latest ECR scan under its repository's scan policy (the same
+verdict code as the scan function; a multi-arch index by its platform images' scans). Sources are
 read by digest; only matching tags are written. Safe to interrupt (Ctrl-C) and run again: finished copies are
 recorded in the state file, and anything else already at the destination moves no bytes.
 The source registry is the config's env (--region overrides env.region; the account is env.account, or the caller's).
@@ -580,6 +626,7 @@ Exit codes: 0 everything copied (or nothing to do), 1 some copies failed or were
           concurrency,
           timeoutMs,
           state,
+          stateTable: stateTableName(flags.stateTable, deps),
           aws: awsOptionsFrom(flags),
         },
         deps,
