@@ -9,7 +9,7 @@ import { AuditWriter } from '../../shared/audit/writer';
 import { copyImage, type CopyOptions, type CopyResult } from '../../shared/oci/copy';
 import { ecrCredentialProvider } from '../../shared/oci/credentials';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
-import { publishReplicationFailureAlert } from '../../shared/replication/failure-alert';
+import { publishReplicationFailureAlert } from '../../shared/notify/replication-failure-alert';
 import { parseReplicationMessage } from '../../shared/replication/message-parser';
 import { secretCredentialsReader } from '../../shared/replication/registry-credentials';
 import {

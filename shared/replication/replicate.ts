@@ -9,7 +9,10 @@ import {
   sourceReference,
   type SourceRegistry,
 } from './destination-ref';
-import { buildReplicationFailureAlert, type ReplicationFailureAlert } from './failure-alert';
+import {
+  buildReplicationFailureAlert,
+  type ReplicationFailureAlert,
+} from '../notify/replication-failure-alert';
 import type { ReplicationMessage } from './message';
 import { destinationCredentials, type SecretCredentialsReader } from './registry-credentials';
 

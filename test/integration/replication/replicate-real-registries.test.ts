@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AuditEntry } from '../../../shared/domain/types';
 import { copyImage, type CopyOptions } from '../../../shared/oci/copy';
-import type { ReplicationFailureAlert } from '../../../shared/replication/failure-alert';
+import type { ReplicationFailureAlert } from '../../../shared/notify/replication-failure-alert';
 import { buildReplicationMessage } from '../../../shared/replication/message';
 import {
   replicate,

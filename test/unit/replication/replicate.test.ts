@@ -3,7 +3,7 @@ import { CopyError, type CopyOptions, type CopyResult } from '../../../shared/oc
 import {
   REPLICATION_FAILED_VERDICT,
   type ReplicationFailureAlert,
-} from '../../../shared/replication/failure-alert';
+} from '../../../shared/notify/replication-failure-alert';
 import { buildReplicationMessage, type ReplicationMessage } from '../../../shared/replication/message';
 import {
   replicate,

@@ -1,6 +1,6 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import type { ReplicationMessage } from './message';
-import type { DestinationOutcome } from './replicate';
+import type { ReplicationMessage } from '../replication/message';
+import type { DestinationOutcome } from '../replication/replicate';
 
 /** The `verdict` message attribute of a failed replication alert: subscribers filter on it. */
 export const REPLICATION_FAILED_VERDICT = 'replication-failed';
