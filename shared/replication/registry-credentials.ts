@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ReplicationDestination } from '../config/schema';
 import { CredentialsError, type BasicCredentials, type CredentialProvider } from '../oci/credentials';
+import { cleanText } from '../redact/redact';
 
 /** Returns the {username, password} stored in a Secrets Manager secret. */
 export type SecretCredentialsReader = (secretName: string) => Promise<BasicCredentials>;
@@ -32,9 +33,10 @@ async function fetchSecretCredentials(
     const output = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
     text = output.SecretString;
   } catch (error) {
+    // The SDK's text is outside text: cleaned (tokens, one line, cut) before it reaches a log or an alert.
+    // No cause: it would carry the uncleaned message along.
     throw new CredentialsError(
-      `reading registry credentials from secret ${secretName} failed: ${(error as Error).name}: ${(error as Error).message}`,
-      { cause: error },
+      `reading registry credentials from secret ${secretName} failed: ${cleanText(`${(error as Error).name}: ${(error as Error).message}`)}`,
     );
   }
   return parseSecretCredentials(secretName, text);

@@ -44,6 +44,27 @@ describe('registry credentials from Secrets Manager', () => {
     await expect(read('s')).resolves.toEqual({ username: 'u', password: 'p' });
   });
 
+  it('cleans the SDK text of a failed fetch: tokens redacted, one line, no uncleaned cause', async () => {
+    // Prepare: an error text (e.g. from a proxy) that echoes a header and forges a second line.
+    const token = Buffer.from('bot:ghp_leakedToken1234').toString('base64');
+    secrets.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error(`denied\nAuthorization: Basic ${token}\nharbormaster: copied`), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const read = secretCredentialsReader(new SecretsManagerClient({ region: 'eu-west-1' }));
+
+    // Act
+    const error = (await read('harbormaster/ghcr').catch((e: unknown) => e)) as Error;
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error.message).toBe(
+      'reading registry credentials from secret harbormaster/ghcr failed: AccessDeniedException: denied Authorization: <redacted> harbormaster: copied',
+    );
+    expect(error.cause).toBeUndefined();
+  });
+
   it('names the field and never the value for a malformed secret', () => {
     const attempt = () => parseSecretCredentials('harbormaster/ghcr', '{"username":"bot","pass":"hunter2"}');
 
