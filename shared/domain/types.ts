@@ -131,7 +131,9 @@ export type AuditAction =
   | 'notified'
   | 'deleted'
   | 'storage-class-changed'
-  | 'forced-promotion';
+  | 'forced-promotion'
+  /** `harbormaster release`: a quarantined image got its tags back (who, why, which tags). */
+  | 'released';
 
 export interface AuditEntry {
   readonly repository: string;
