@@ -5,7 +5,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { GatedReplicator } from '../../infra/constructs/replication/gated-replicator';
+import { GatedReplicator, replicatorRoleName } from '../../infra/constructs/replication/gated-replicator';
 import { replicaStacksFor } from '../../infra/stacks/replica-registry-stack';
 import { loadConfig } from '../../shared/config/load';
 import { configSchema, type ConfigInput, type HarbormasterConfig } from '../../shared/config/schema';
@@ -194,6 +194,34 @@ describe('GatedReplicator', () => {
     ]);
     const token = statementsWith(template, 'ecr:GetAuthorizationToken');
     expect(token).toEqual([expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' })]);
+  });
+
+  it('names its role from the stack and region, so destination accounts can name it before it exists', () => {
+    // Act
+    const { stack, replicator } = build();
+
+    // Assess
+    expect(replicator.roleName).toBe('Automation-replicator-eu-west-1');
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'Automation-replicator-eu-west-1',
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+    });
+  });
+
+  it.each([
+    ['HarbormasterAutomation', 'ap-southeast-1', 'HarbormasterAutomation-replicator-ap-southeast-1'],
+    ['HarbormasterAutomation', undefined, 'HarbormasterAutomation-replicator'],
+    [
+      'MyCompanyPlatformProductionStage-HarbormasterAutomation',
+      'eu-west-1',
+      'MyCompanyPlatformProductionStage-HarbormasterAutomation-f7871316',
+    ],
+  ])('replicatorRoleName(%s, %s) is %s, within 64 characters', (stackName, region, expected) => {
+    const name = replicatorRoleName(stackName, region);
+    expect(name).toBe(expected);
+    expect(name.length).toBeLessThanOrEqual(64);
   });
 
   it('reads only the named registry secrets, writes audit rows and publishes alerts with the topic key', () => {

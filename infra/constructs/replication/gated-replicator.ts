@@ -1,4 +1,5 @@
-import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { ArnFormat, CfnOutput, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import {
   AnyPrincipal,
@@ -41,6 +42,20 @@ export const DESTINATION_ECR_ACTIONS = [
   'ecr:PutImage',
   'ecr:BatchGetImage',
 ] as const;
+
+const MAX_ROLE_NAME = 64;
+
+/**
+ * The replicator role's name: `<stack name>-replicator-<region>` (IAM names are global to the account, so the
+ * region keeps two regions' deployments apart; a region-agnostic stack has none). Over IAM's 64 characters, cut
+ * and ended with a hash of the whole.
+ */
+export function replicatorRoleName(stackName: string, region?: string): string {
+  const name = region ? `${stackName}-replicator-${region}` : `${stackName}-replicator`;
+  if (name.length <= MAX_ROLE_NAME) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_ROLE_NAME - hash.length - 1)}-${hash}`;
+}
 
 /** The Powertools service name of the replicator: the `service` dimension of its metrics. */
 export const REPLICATOR_SERVICE_NAME = 'replicator';
@@ -95,6 +110,8 @@ export class GatedReplicator extends Construct {
   public readonly function: HarbormasterFunction;
   /** The function's role: name it in destination-account repository policies. */
   public readonly role: Role;
+  /** The role's name, known at synth (see `replicatorRoleName`). */
+  public readonly roleName: string;
   /** The `service` dimension of the replicator's metrics. */
   public readonly serviceName = REPLICATOR_SERVICE_NAME;
 
@@ -132,7 +149,15 @@ export class GatedReplicator extends Construct {
     });
 
     // Its own role: only what is granted below plus writes to its own log group (no AWS managed policy).
+    // A name derived from the stack, not generated: a destination account's repository policies name it
+    // (HarbormasterDestination stacks) before this role exists, and keep naming it if it is re-created.
+    const stack = Stack.of(this);
+    this.roleName = replicatorRoleName(
+      stack.stackName,
+      Token.isUnresolved(stack.region) ? undefined : stack.region,
+    );
     this.role = new Role(this, 'Role', {
+      roleName: this.roleName,
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'Harbormaster replicator: copies gated images to other regions, accounts and registries',
     });
