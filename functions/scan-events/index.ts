@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { eventQueueHandler } from '../../shared/automation/event-queue-handler';
 import { onScanEvent } from '../../shared/automation/on-scan-event';
+import { ecrScanSignatures } from '../../shared/automation/scan-signature';
 import type { FindingEvent, ImageEvent, NormalizedEvent, ScanEvent } from '../../shared/domain/types';
 import { EVENT_TYPE } from '../../shared/events/dispatch';
 import { ecrImageAction } from '../../shared/events/image-action';
@@ -15,7 +16,8 @@ import { ImageStateStore } from '../../shared/state/image-state-store';
 
 /**
  * ECR Image Scan, Inspector2 Scan and Inspector2 Finding events, and pushes of multi-arch indexes, via SQS:
- * verdict, audit, alert (SNS; Slack subscribes to the topic), promotion or quarantine, gated replication.
+ * verdict (with the signature policy), audit, alert (SNS; Slack subscribes to the topic), promotion or
+ * quarantine, gated replication. Pushes of signatures re-decide the image they sign.
  * Thin: the work is in shared/automation/on-scan-event.ts.
  */
 
@@ -40,6 +42,10 @@ export const handler = eventQueueHandler({
     // The replication queue exists only when the config has gated replication rules.
     const replicationQueueUrl =
       base.config.gatedReplication.length > 0 ? requiredEnv(ENV.REPLICATION_QUEUE) : undefined;
+    // Trusted signers are parsed once per container, and only when a repository requires a signature.
+    const signatures = base.config.repositories.some((r) => r.scan.requireSignature)
+      ? ecrScanSignatures(base.config, clients.ecr)
+      : undefined;
     const deps = {
       ...base,
       ...clients,
@@ -47,6 +53,7 @@ export const handler = eventQueueHandler({
       leaseMs,
       topicArn,
       ...(replicationQueueUrl ? { replicationQueueUrl } : {}),
+      ...(signatures ? { signatures } : {}),
     };
     return (event) => onScanEvent(event, deps);
   },

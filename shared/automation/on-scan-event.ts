@@ -23,6 +23,7 @@ import {
   indexChildren,
   removeImageTags,
 } from '../registry/ecr-images';
+import { scanVerdictOf, signaturePart, withSignature } from '../policy/signature-verdict';
 import { buildReplicationMessage, serializeReplicationMessage } from '../replication/message';
 import type { RuntimeRepositoryConfig } from '../runtime/runtime-config';
 import type { ChildEntry, ImageKey, ImageState, ImageStateData, StoredVerdict } from '../state/image-state';
@@ -34,6 +35,7 @@ import {
   type AutomationDeps,
   type EventOutcome,
 } from './execute-plan';
+import { signatureOf, signedImageOf, type ScanSignatureDeps } from './scan-signature';
 
 /** How many findings a verdict reads at most (5 pages of DescribeImageScanFindings). */
 export const FINDINGS_READ_MAX = 5000;
@@ -51,6 +53,8 @@ export interface ScanDeps extends Omit<AutomationDeps, 'audit'> {
   readonly sqs: SQSClient;
   /** The replication queue (REPLICATION_QUEUE_URL); only needed when a gated rule matches. */
   readonly replicationQueueUrl?: string;
+  /** Signature verification; only needed when a repository has `scan.requireSignature`. */
+  readonly signatures?: ScanSignatureDeps;
 }
 
 type ScanPathEvent = ScanEvent | FindingEvent | ImageEvent;
@@ -72,6 +76,10 @@ export async function onScanEvent(event: ScanPathEvent, deps: ScanDeps): Promise
   }
   if (event.kind === 'image.pushed' && event.mediaType && INDEX_MEDIA_TYPES.includes(event.mediaType)) {
     return onIndexPushed(event, repository, deps);
+  }
+  if (event.kind === 'image.pushed') {
+    const signed = await signedImageOf(event, repository, deps);
+    if (signed) return onSignaturePushed(event, signed, repository, deps);
   }
   return {
     status: 'ignored',
@@ -153,6 +161,15 @@ function verdictRow(verdict: StoredVerdict | NoVerdict, extra: Record<string, un
       ...(verdict.highestSeverity ? { highestSeverity: verdict.highestSeverity } : {}),
       findingSetHash: verdict.findingSetHash,
       allowlisted: [...(verdict.allowlisted ?? [])],
+      ...(verdict.signature
+        ? {
+            signature: {
+              result: verdict.signature.result,
+              found: verdict.signature.found,
+              ...(verdict.signature.trustedSigner ? { trustedSigner: verdict.signature.trustedSigner } : {}),
+            },
+          }
+        : {}),
       ...extra,
     },
   };
@@ -166,12 +183,17 @@ async function onScanResult(
   const key = { repository: event.repository, digest: event.digest };
   const result = await withLease(deps, key, event.id, async (lease, state) => {
     const findings = await findingsFor(event, repository, deps);
-    const verdict = judgeScan({
+    const scanVerdict = judgeScan({
       event,
       ...(findings ? { findings } : {}),
       policy: repository.scan,
       now: deps.now(),
     });
+    // A platform child keeps its scan verdict: the signature counts on its index, which carries the tags.
+    const verdict =
+      isNoVerdict(scanVerdict) || state.parents.length > 0
+        ? scanVerdict
+        : await signedVerdict(key, scanVerdict, event, state, repository, deps);
     const scanned: AuditFollowUp = {
       action: 'scanned',
       detail:
@@ -275,7 +297,8 @@ async function onIndexPushed(
       const childState = scannable
         ? await deps.state.addParent({ repository: event.repository, digest: child.digest }, event.digest)
         : undefined;
-      const verdict = childState?.data.verdict;
+      // The child may have been judged as a lone image (with a signature part) before this push.
+      const verdict = childState?.data.verdict && scanVerdictOf(childState.data.verdict);
       children[child.digest] = { platform: child.platform, scannable, ...(verdict ? { verdict } : {}) };
     }
     const base = {
@@ -298,10 +321,12 @@ async function decideIndex(
   deps: ScanDeps,
   mayPromote: boolean,
 ): Promise<{ data: ImageStateData; actions: string[] }> {
-  const verdict = indexVerdict(children, event);
-  if (isNoVerdict(verdict)) {
+  const fromChildren = indexVerdict(children, event);
+  if (isNoVerdict(fromChildren)) {
     return { data: { ...state.data, children }, actions: [] };
   }
+  // A multi-arch image is signed on its index digest.
+  const verdict = await signedVerdict(key, fromChildren, event, state, repository, deps);
   // The index carries the tags: read them as they are now.
   const tags = await currentImageTags(deps.ecr, key);
   const decision = decideImage({
@@ -324,6 +349,83 @@ async function decideIndex(
     data: { ...state.data, children, verdict, ...effects.patch },
     actions: ['verdict', ...effects.actions],
   };
+}
+
+/**
+ * Folds the repository's signature policy into a scan verdict. A finding event reuses the signature part
+ * the image already has (a burst of them checks once): every signature pushed since re-decided the image.
+ */
+async function signedVerdict(
+  key: ImageKey,
+  verdict: StoredVerdict,
+  event: ScanPathEvent,
+  state: ImageState,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<StoredVerdict> {
+  const known = state.data.verdict?.signature;
+  if (event.kind === 'finding.updated' && known && repository.scan.requireSignature) {
+    return withSignature(verdict, known, { id: known.eventId, time: known.time });
+  }
+  const outcome = await signatureOf(key, event, repository, deps);
+  if (!outcome) return verdict;
+  return withSignature(verdict, signaturePart(outcome.decision, outcome.checks.length), event);
+}
+
+/**
+ * A signature pushed after the scan (managed signing is asynchronous): verify the image's signatures again
+ * and, when it already has a verdict, re-decide it. Effects follow only a changed result: promotion and
+ * replication when it now passes, the alert (and never quarantine: see decideImage) when it now fails.
+ */
+async function onSignaturePushed(
+  event: ImageEvent,
+  signed: string,
+  repository: RuntimeRepositoryConfig,
+  deps: ScanDeps,
+): Promise<EventOutcome> {
+  const key = { repository: event.repository, digest: signed };
+  let ignored: string | undefined;
+  const result = await withLease(deps, key, event.id, async (lease, state) => {
+    const previous = state.data.verdict;
+    if (!previous || state.parents.length > 0) {
+      // No verdict yet: the scan verifies when it comes. A platform child: its index's signature counts.
+      ignored = !previous
+        ? `a signature of ${signed}, which has no verdict yet: its scan checks the signature`
+        : `a signature of ${signed}, a platform image: the signature of its index counts`;
+      await deps.state.release(lease);
+      return [];
+    }
+    const outcome = await signatureOf(key, event, repository, deps);
+    if (!outcome) throw new Error(`${repository.name}: a signature push needs scan.requireSignature`);
+    const verdict = withSignature(previous, signaturePart(outcome.decision, outcome.checks.length), event);
+    const changed = verdict.result !== previous.result;
+    // The index (or image) carries the tags: read them as they are now.
+    const tags = changed ? await currentImageTags(deps.ecr, key) : [];
+    const decision = changed
+      ? decideImage({
+          config: deps.config,
+          repository,
+          previous: state.data,
+          verdict,
+          tags,
+          mayPromote: true,
+        })
+      : undefined;
+    const effects = decision
+      ? await execute(key, decision, verdict, { ...event, digest: signed, tags }, repository, deps)
+      : { rows: [], patch: {}, actions: [] };
+    await recordRows(
+      deps,
+      key,
+      event,
+      [verdictRow(verdict, { from: 'signature push', signatureDigest: event.digest }), ...effects.rows],
+      tags,
+    );
+    await deps.state.commit(lease, state, { ...state.data, verdict, ...effects.patch });
+    return ['verdict', ...effects.actions];
+  });
+  if (ignored) return { status: 'ignored', reason: ignored };
+  return outcome(event, result, deps);
 }
 
 interface Effects {

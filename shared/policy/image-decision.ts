@@ -16,6 +16,7 @@ import {
 import { diffFindings, findingSetHash, idsOf } from './findings-diff';
 import { promotionTags } from './promotion';
 import { replicationTargets, type ReplicationTarget } from './replication-match';
+import { failsOnSignatureOnly } from './signature-verdict';
 import { highestOf, isAboveThreshold, severityRank, formatCounts } from './severity';
 import { decideVerdict } from './verdict';
 import { SEVERITY_ORDER } from '../domain/types';
@@ -236,7 +237,9 @@ export function decideImage(input: {
           })()
         : undefined;
     return {
-      quarantine: repository.scan.quarantine && !isQuarantined(previous),
+      // A missing or bad signature fails the image but does not quarantine it: managed signing is
+      // asynchronous, and the signature that passes it may be pushed after the scan.
+      quarantine: repository.scan.quarantine && !isQuarantined(previous) && !failsOnSignatureOnly(verdict),
       ...(alert ? { alert } : {}),
       promote: [],
       replicate: [],

@@ -26,6 +26,24 @@ export interface StoredVerdict {
   /** The event the verdict came from, and its time. */
   readonly eventId: string;
   readonly time: string;
+  /** With `scan.requireSignature`: the signature check, already folded into `result` and `reason`. */
+  readonly signature?: SignatureRecord;
+}
+
+/** The signature part of a verdict (shared/policy/signature-verdict.ts). */
+export interface SignatureRecord {
+  readonly result: 'pass' | 'fail';
+  /** Which signer was expected and what was found. */
+  readonly reason: string;
+  /** The trusted signer whose valid signature passed the image. */
+  readonly trustedSigner?: string;
+  /** Signatures found on the digest, valid or not. */
+  readonly found: number;
+  /** The scan's own result and reason, so a signature pushed later is folded into the scan verdict again. */
+  readonly scan: { readonly result: 'pass' | 'fail'; readonly reason: string };
+  /** The event that checked the signatures (a scan, or the push of a signature), and its time. */
+  readonly eventId: string;
+  readonly time: string;
 }
 
 /** A platform manifest of an index, as the index's state records it. */
