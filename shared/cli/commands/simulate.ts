@@ -2,16 +2,29 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
-import { isIgnored, type Finding, type NormalizedEvent, type SeverityCounts } from '../../domain/types';
+import {
+  isIgnored,
+  SEVERITY_ORDER,
+  type Finding,
+  type NormalizedEvent,
+  type SeverityCounts,
+} from '../../domain/types';
 import { EventParseError, parseEventJson } from '../../events';
 import { severity as severitySchema } from '../../events/fields';
+import { findingSetHash, idsOf } from '../../policy/findings-diff';
 import { emptyCounts } from '../../policy/severity';
-import { planEvent, type Action } from '../../policy/plan';
-import { CliError } from '../errors';
+import { runtimeConfig } from '../../runtime/runtime-config';
+import { newImageState, type AlertRecord, type ImageStateData } from '../../state/image-state';
+import { CliError, EXIT } from '../errors';
+import { formatReport, type DeliveryReport, type SimulationReport } from '../simulate/format';
+import { SimulatedRegistry } from '../simulate/recording-clients';
+import { functionsOf, Simulation, type FunctionRun } from '../simulate/run';
 
 /**
- * `harbormaster simulate`: what the automation would do for one EventBridge event, with no AWS call.
- * It runs the same parser and planners as the functions, so its output is the functions' plan.
+ * `harbormaster simulate`: what the automation would do for EventBridge events, with no AWS call. It runs
+ * the functions' own code (the SQS record handler, onImageEvent, onScanEvent) against recording clients
+ * that answer from the files given (the image's tags, its findings, its state and last alert) and record
+ * every write, so its report is what the functions would do: keeper tag, duplicate suppression and all.
  */
 
 /** The `event` object simulate prints: exactly these fields (no id, no hyphenated keys, never an ARN). */
@@ -28,11 +41,15 @@ export interface SimulatedEvent {
   readonly result?: 'SUCCESS' | 'FAILED';
 }
 
-export interface SimulateOutput {
+/** One event delivered: the functions it reaches (its EventBridge rules) and what each did. */
+export interface SimulatedDelivery extends DeliveryReport {
   /** null when the event's type is ignored before it can be normalized (e.g. a FAILED push). */
   readonly event: SimulatedEvent | null;
-  readonly actions: readonly Action[];
-  readonly ignored?: string;
+  readonly runs: readonly FunctionRun[];
+}
+
+export interface SimulateOutput extends SimulationReport {
+  readonly deliveries: readonly SimulatedDelivery[];
 }
 
 /** Projects a normalized event onto the documented simulate fields. */
@@ -122,69 +139,271 @@ function parseNow(value: string): Date {
 }
 
 export interface SimulateOptions {
-  readonly event: string;
+  /** Event files in delivery order (the positional arguments, after --event). */
+  readonly events?: readonly string[];
+  readonly event?: string;
   readonly config: string;
   readonly now?: string;
   readonly existingTags?: string;
+  readonly tags?: string;
+  readonly tagsFile?: string;
   readonly findings?: string;
+  readonly lastAlert?: string;
+  readonly state?: string;
+  readonly manifest?: string;
+  readonly repeat?: boolean;
 }
 
-/** Runs a simulation and returns the document to print; throws CliError (exit 2) for bad input. */
-export function simulate(options: SimulateOptions): SimulateOutput {
-  const text = readText(options.event, '--event');
-  let parsed;
+function readJson(file: string, flag: string): unknown {
+  const text = readText(file, flag);
   try {
-    parsed = parseEventJson(text);
-  } catch (error) {
-    if (error instanceof EventParseError)
-      throw new CliError(`${options.event}: ${error.message}`, undefined, { cause: error });
-    throw error;
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new CliError(
+      `${flag}: ${file} is not valid JSON: ${(cause as Error).message.split('\n')[0]}`,
+      undefined,
+      { cause },
+    );
   }
-  // An ignored event type needs no config; everything else is planned against it.
-  if (isIgnored(parsed)) return { event: null, actions: [], ignored: parsed.ignored };
-  const config = loadConfig(options.config);
+}
 
-  const existingTags = options.existingTags
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function splitTags(value: string | undefined): string[] | undefined {
+  return value
     ?.split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-  const plan = planEvent(parsed, {
-    config,
-    now: options.now ? parseNow(options.now) : new Date(),
-    ...(existingTags ? { existingTags } : {}),
-    ...(options.findings ? { findings: readFindings(options.findings) } : {}),
+}
+
+/** `aws ecr list-images` output ({imageIds: [{imageTag, imageDigest}]}) or a {tag: digest} object. */
+function readTagsFile(file: string): [string, string][] {
+  const value = readJson(file, '--tags-file') as unknown;
+  const pairs: [string, string][] = [];
+  if (value && typeof value === 'object' && Array.isArray((value as { imageIds?: unknown }).imageIds)) {
+    (value as { imageIds: unknown[] }).imageIds.forEach((id, i) => {
+      const { imageTag, imageDigest } = (id ?? {}) as { imageTag?: unknown; imageDigest?: unknown };
+      if (typeof imageDigest !== 'string' || !DIGEST.test(imageDigest)) {
+        throw new CliError(`--tags-file ${file}.imageIds[${i}].imageDigest: expected a sha256 digest`);
+      }
+      if (typeof imageTag === 'string' && imageTag.length > 0) pairs.push([imageTag, imageDigest]);
+    });
+    return pairs;
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [tag, digest] of Object.entries(value)) {
+      if (typeof digest !== 'string' || !DIGEST.test(digest)) {
+        throw new CliError(`--tags-file ${file}.${tag}: expected a sha256 digest`);
+      }
+      pairs.push([tag, digest]);
+    }
+    return pairs;
+  }
+  throw new CliError(
+    `--tags-file ${file}: expected the output of aws ecr list-images ({"imageIds": [...]}) or a {"tag": "sha256:..."} object`,
+  );
+}
+
+/** Image states: one state object, an array of them, or a simulate --json report (its `state`). */
+function readStates(file: string): ImageStateData[] {
+  const value = readJson(file, '--state');
+  const states = Array.isArray(value)
+    ? value
+    : value && typeof value === 'object' && Array.isArray((value as { state?: unknown }).state)
+      ? (value as { state: unknown[] }).state
+      : [value];
+  return states.map((s, i) => {
+    const data = (s ?? {}) as Partial<ImageStateData>;
+    const at = Array.isArray(value) ? `[${i}]` : '';
+    if (typeof data.repository !== 'string' || data.repository === '') {
+      throw new CliError(`--state ${file}${at}.repository: expected the repository name of an image state`);
+    }
+    if (typeof data.digest !== 'string' || !DIGEST.test(data.digest)) {
+      throw new CliError(`--state ${file}${at}.digest: expected a sha256 digest`);
+    }
+    return data as ImageStateData;
   });
-  const event = simulatedEvent(parsed);
-  return isIgnored(plan) ? { event, actions: [], ignored: plan.ignored } : { event, actions: plan };
+}
+
+/** The last alert: its finding ids (an array of ids or findings) or an alert record ({findingIds, ...}). */
+function readLastAlert(file: string, now: Date): AlertRecord {
+  const value = readJson(file, '--last-alert');
+  const record = (Array.isArray(value) ? { findingIds: value } : (value ?? {})) as {
+    findingIds?: unknown;
+    findingSetHash?: unknown;
+    eventId?: unknown;
+    time?: unknown;
+  };
+  const raw = record.findingIds;
+  if (
+    !Array.isArray(raw) ||
+    !raw.every(
+      (x) => typeof x === 'string' || (typeof x === 'object' && typeof (x as Finding)?.id === 'string'),
+    )
+  ) {
+    throw new CliError(
+      `--last-alert ${file}: expected the alerted finding ids (["CVE-...", ...], findings [{"id": ...}] or {"findingIds": [...]})`,
+    );
+  }
+  const ids = idsOf(raw as (string | Finding)[]);
+  return {
+    findingSetHash: typeof record.findingSetHash === 'string' ? record.findingSetHash : findingSetHash(ids),
+    findingIds: ids,
+    eventId: typeof record.eventId === 'string' ? record.eventId : 'earlier-alert',
+    time: typeof record.time === 'string' ? record.time : now.toISOString(),
+  };
+}
+
+/** Without --findings, a scan's finding list stands in from its counts: one placeholder per counted finding. */
+function placeholderFindings(counts: SeverityCounts): Finding[] {
+  return [...SEVERITY_ORDER].reverse().flatMap((severity) =>
+    Array.from({ length: counts[severity] }, (_, i) => ({
+      id: `${severity}-finding-${i + 1}`,
+      severity,
+    })),
+  );
+}
+
+/** Reads one event file; exit 2 naming the file and field when it is malformed. */
+function readEvent(file: string): { text: string; parsed: ReturnType<typeof parseEventJson> } {
+  const text = readText(file, '--event');
+  try {
+    return { text, parsed: parseEventJson(text) };
+  } catch (error) {
+    if (error instanceof EventParseError)
+      throw new CliError(`${file}: ${error.message}`, undefined, { cause: error });
+    throw error;
+  }
+}
+
+/** Runs a simulation and returns the report; throws CliError (exit 2) for bad input. */
+export async function simulate(options: SimulateOptions): Promise<SimulateOutput> {
+  const files = [...(options.event ? [options.event] : []), ...(options.events ?? [])];
+  if (files.length === 0) {
+    throw new CliError('simulate: expected an event file (EVENT.json, or --event FILE; "-" reads stdin)');
+  }
+  const events = files.map(readEvent);
+  const now = options.now ? parseNow(options.now) : new Date();
+  const judged = events.map((e) => e.parsed).filter((p): p is NormalizedEvent => !isIgnored(p));
+  // An ignored event type needs no config.
+  const config = judged.length > 0 ? runtimeConfig(loadConfig(options.config)) : undefined;
+  const first = judged[0];
+  const notes: string[] = [];
+
+  const registry = new SimulatedRegistry();
+  if (options.findings) registry.setFindings(readFindings(options.findings));
+  if (first) {
+    if (options.tagsFile) {
+      for (const [tag, digest] of readTagsFile(options.tagsFile)) registry.tag(first.repository, tag, digest);
+    }
+    const imageTags = splitTags(options.tags);
+    for (const tag of imageTags ?? []) registry.tag(first.repository, tag, first.digest);
+    // Tags on other images: the semver cascade and latest read them.
+    const other = `sha256:${(first.digest.endsWith('0') ? '1' : '0').repeat(64)}`;
+    for (const tag of splitTags(options.existingTags) ?? []) {
+      if (!registry.hasTag(first.repository, tag)) registry.tag(first.repository, tag, other);
+    }
+    if (!imageTags) {
+      // The image carries the tags its events name (unless the tags file says where they are).
+      for (const e of judged)
+        for (const tag of e.tags)
+          if (!registry.hasTag(e.repository, tag)) registry.tag(e.repository, tag, e.digest);
+    }
+    if (options.manifest) {
+      const text = readText(options.manifest, '--manifest');
+      let mediaType: unknown;
+      try {
+        mediaType = (JSON.parse(text) as { mediaType?: unknown }).mediaType;
+      } catch (cause) {
+        throw new CliError(`--manifest: ${options.manifest} is not valid JSON`, undefined, { cause });
+      }
+      const fallback = first.kind === 'image.pushed' ? first.mediaType : undefined;
+      registry.setManifest(
+        first.digest,
+        text,
+        typeof mediaType === 'string'
+          ? mediaType
+          : (fallback ?? 'application/vnd.oci.image.manifest.v1+json'),
+      );
+    }
+    if (!options.findings) {
+      for (const e of judged) {
+        if (e.kind === 'scan.completed' && !registry.hasFindings(e.digest)) {
+          registry.setFindings(placeholderFindings(e.severityCounts), e.digest);
+        }
+      }
+    }
+  }
+  const states = options.state ? readStates(options.state) : [];
+  if (first && options.lastAlert) {
+    const alert = readLastAlert(options.lastAlert, now);
+    const at = states.findIndex((s) => s.repository === first.repository && s.digest === first.digest);
+    if (at >= 0) states[at] = { ...states[at], alert };
+    else states.push({ ...newImageState(first), alert });
+  }
+
+  const simulation = config ? new Simulation({ config, now, registry, state: states }) : undefined;
+  const deliveries: SimulatedDelivery[] = [];
+  const order = options.repeat ? [...events, ...events] : events;
+  for (const { text, parsed } of order) {
+    if (isIgnored(parsed)) {
+      deliveries.push({ event: null, ignored: parsed.ignored, runs: [] });
+      continue;
+    }
+    const runs: FunctionRun[] = [];
+    for (const fn of functionsOf(parsed)) runs.push(await (simulation as Simulation).deliver(text, fn));
+    deliveries.push({ event: simulatedEvent(parsed), eventId: parsed.id, runs });
+  }
+
+  const reads = deliveries.flatMap((d) => d.runs.flatMap((r) => r.reads));
+  if (!options.findings && reads.some((r) => r.startsWith('DescribeImageScanFindings'))) {
+    notes.push(
+      "no --findings: DescribeImageScanFindings was answered with placeholder findings made from the scan's counts (none for a finding event)",
+    );
+  }
+  if (reads.some((r) => r.startsWith('BatchGetImage')) && !options.manifest) {
+    const index = judged.some((e) => e.kind === 'image.pushed' && functionsOf(e).length > 1);
+    if (index)
+      notes.push(
+        'no --manifest: an index push is decided from its platform manifests; give the index manifest',
+      );
+  }
+  return {
+    deliveries,
+    state: simulation ? await simulation.states() : [],
+    tags: first ? { [first.repository]: registry.snapshot()[first.repository] ?? {} } : {},
+    notes,
+  };
 }
 
 const EXAMPLE = `
 Example:
-  $ npx harbormaster simulate --event test/fixtures/events/ecr-image-push.json
-  {
-    "event": { "kind": "image.pushed", "account": "111122223333", "region": "eu-west-1",
-               "repository": "payments/api", "digest": "sha256:...", "tags": ["v1.4.2"],
-               "time": "2026-11-20T09:15:02Z" },
-    "actions": [
-      { "type": "audit", "action": "pushed", "detail": { "tags": ["v1.4.2"], "mediaType": "..." } },
-      { "type": "tag", "reason": "auto-tag", "tags": ["v1.4", "v1", "latest"], "audit": "tagged" }
-    ]
-  }
+  $ npx harbormaster simulate test/fixtures/events/ecr-image-scan-basic.json --repeat
+  1. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id 85fc3613-...)
+     scan-events: done (scanned, verdict, quarantined, notified)
+       read       DescribeImageScanFindings payments/api@sha256:...; DescribeImages payments/api@sha256:...
+       tag        quarantined-4c1d8e2f9a7b -> 4c1d8e2f9a7b (keeper tag)
+       untag      latest, v1, v1.4, v1.4.2 from 4c1d8e2f9a7b
+       alert      [Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 3 MEDIUM, 5 LOW (quarantined)
+       audit      4c1d8e2f9a7b: scanned, verdict fail, quarantined, notified
+  2. scan.completed payments/api@4c1d8e2f9a7b [...] (id 85fc3613-...)
+     scan-events: duplicate: already processed, nothing done
+  ...
 
-  $ npx harbormaster simulate --event scan.json --config prod.yaml --findings findings.json --now 2027-04-01
+  $ npx harbormaster simulate scan.json --config prod.yaml --findings findings.json --tags v1.4.2,latest \\
+      --last-alert last-alert.json --now 2027-04-01 --json
 
-Exit codes: 0 planned or ignored (then "ignored" says why), 2 malformed event, unreadable file or invalid config.
-No AWS API is called: facts the functions would fetch (repository tags, finding details) come from
---existing-tags and --findings, or are taken as unknown.`;
+Exit codes: 0 the events were handled (done, duplicate or ignored), 1 a function would fail a record (it is
+retried, then dead-lettered), 2 malformed event, unreadable file or invalid config.
+No AWS API is called: what the functions read (the image's tags, the repository's tags, findings, manifest,
+image state, last alert) comes from the files given; every write is recorded and printed instead.`;
 
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description('Print what the automation would do for one EventBridge event (no AWS calls).')
-    .requiredOption(
-      '--event <file>',
-      'an EventBridge event as delivered (the full envelope), JSON; "-" reads stdin',
-    )
+    .argument('[events...]', 'EventBridge events as delivered (full envelopes), JSON, delivered in order')
+    .option('--event <file>', 'an event file, delivered first; "-" reads stdin')
     .option('--config <file>', 'Harbormaster config file', DEFAULT_CONFIG_PATH)
     .addOption(
       new Option(
@@ -192,17 +411,33 @@ export function registerSimulate(program: Command): void {
         'evaluate allowlist expiry at this ISO-8601 time (default: the current time)',
       ),
     )
+    .option('--tags <tags>', "comma-separated tags the image has in ECR (default: the event's tags)")
+    .option(
+      '--tags-file <file>',
+      'the repository\'s tags: `aws ecr list-images` JSON or {"tag": "sha256:..."}',
+    )
     .option(
       '--existing-tags <tags>',
-      'comma-separated tags already in the repository, for the semver cascade and latest',
+      'comma-separated tags of other images in the repository, for the semver cascade and latest',
     )
     .option(
       '--findings <file>',
-      'JSON array of findings [{id, severity, packageName?, installedVersion?, fixedVersion?}] as if fetched',
+      "JSON array of the image's findings [{id, severity, packageName?, installedVersion?, fixedVersion?}]",
     )
+    .option(
+      '--last-alert <file>',
+      'the finding ids of the image\'s last alert (JSON array, or {"findingIds": [...]})',
+    )
+    .option('--state <file>', 'image state JSON to start from (one, an array, or a simulate --json report)')
+    .option('--manifest <file>', "the image's manifest (an index push reads its platform manifests from it)")
+    .option('--repeat', 'deliver every event a second time, as SQS redelivers (duplicate suppression)')
+    .option('--json', 'print the report as JSON')
     .addHelpText('after', EXAMPLE)
-    .action((options: SimulateOptions) => {
-      const output = simulate(options);
-      process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    .action(async (events: string[], options: SimulateOptions & { json?: boolean }) => {
+      const output = await simulate({ ...options, events });
+      process.stdout.write(options.json ? `${JSON.stringify(output, null, 2)}\n` : formatReport(output));
+      if (output.deliveries.some((d) => d.runs.some((r) => r.outcome === 'failed'))) {
+        process.exitCode = EXIT.FAIL;
+      }
     });
 }

@@ -55,38 +55,463 @@ function writeTmp(name: string, text: string): string {
 
 const BASE_KEYS = ['kind', 'account', 'region', 'repository', 'digest', 'tags', 'time'];
 
-describe('harbormaster simulate (in process)', () => {
-  it('prints one JSON document with the event fields and the planned actions', async () => {
+const API = 'payments/api';
+const API_DIGEST = 'sha256:4c1d8e2f9a7b6c5d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d';
+const WORKER = 'payments/worker';
+const WORKER_DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+const SCAN_ID = '85fc3613-e913-7fc4-a80c-a3753e4aa9ae';
+const SCAN_TIME = '2026-11-20T09:16:45Z';
+const KEEPER = 'quarantined-4c1d8e2f9a7b';
+const COUNTS = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 5, MEDIUM: 3, HIGH: 2, CRITICAL: 0 };
+const ZERO = { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
+const FINDINGS = [
+  {
+    id: 'CVE-2024-0001',
+    severity: 'HIGH',
+    packageName: 'openssl',
+    installedVersion: '3.0.1',
+    fixedVersion: '3.0.9',
+  },
+  { id: 'CVE-2024-0002', severity: 'HIGH' },
+  { id: 'CVE-2024-0101', severity: 'MEDIUM' },
+];
+const FINDING_IDS = ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0101'];
+
+async function simulateJson(...args: string[]) {
+  const result = await simulate(...args, '--config', CONFIG, '--now', NOW, '--json');
+  expect(result.stderr).toBe('');
+  return { code: result.code, out: JSON.parse(result.stdout) };
+}
+
+/** A copy of a fixture with changes (a new id: a new event, not a redelivery). */
+function variant(
+  name: string,
+  change: (e: { id: string; time: string; detail: Record<string, unknown> }) => void,
+): string {
+  const e = JSON.parse(readFileSync(ev(name), 'utf8'));
+  change(e);
+  return writeTmp(`${name}-${Math.random().toString(36).slice(2)}.json`, JSON.stringify(e));
+}
+
+/** The failing scan's effects, as the scan function makes them with FINDINGS. */
+function quarantineEffects(findingSetHash: string, alert: 'first' | 'none') {
+  return [
+    { type: 'tag', repository: API, digest: API_DIGEST, tags: [KEEPER], keeper: true },
+    { type: 'untag', repository: API, digest: API_DIGEST, tags: ['latest', 'v1', 'v1.4', 'v1.4.2'] },
+    ...(alert === 'first'
+      ? [
+          {
+            type: 'alert',
+            topicArn: 'arn:aws:sns:eu-west-1:111122223333:harbormaster-findings',
+            subject: '[Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 1 MEDIUM (quarantined)',
+            message: expect.stringContaining('CVE-2024-0001'),
+          },
+        ]
+      : []),
+    {
+      type: 'audit',
+      repository: API,
+      digest: API_DIGEST,
+      action: 'scanned',
+      eventId: SCAN_ID,
+      time: SCAN_TIME,
+      tags: ['v1.4.2', 'v1.4', 'v1', 'latest'],
+      detail: { scanner: 'basic', severityCounts: COUNTS },
+      followUps: [
+        {
+          action: 'verdict',
+          detail: {
+            result: 'fail',
+            reason: 'fail: 2 HIGH above threshold MEDIUM',
+            highestSeverity: 'HIGH',
+            findingSetHash,
+            allowlisted: [],
+          },
+        },
+        {
+          action: 'quarantined',
+          tags: ['latest', 'v1', 'v1.4', 'v1.4.2'],
+          detail: { removedCount: 4, keeperTag: KEEPER },
+        },
+        ...(alert === 'first'
+          ? [
+              {
+                action: 'notified',
+                detail: {
+                  topic: 'findings',
+                  team: 'payments',
+                  verdict: 'fail',
+                  newFindings: [],
+                  fixedFindings: [],
+                  findingSetHash,
+                },
+              },
+            ]
+          : []),
+      ],
+    },
+  ];
+}
+
+describe('harbormaster simulate runs the functions (in process)', () => {
+  it('semver push: the cascade tags written, one audit row; a redelivery is a duplicate that writes nothing', async () => {
     // Act
-    const { code, stdout, stderr } = await simulate(
-      '--event',
-      ev('ecr-image-push'),
+    const { code, out } = await simulateJson(ev('ecr-image-push'), '--existing-tags', 'v1.3.0', '--repeat');
+    // Assess
+    expect(code).toBe(0);
+    expect(out.deliveries).toHaveLength(2);
+    const [first, again] = out.deliveries;
+    expect(first.event).toEqual({
+      kind: 'image.pushed',
+      account: '111122223333',
+      region: 'eu-west-1',
+      repository: API,
+      digest: API_DIGEST,
+      tags: ['v1.4.2'],
+      time: '2026-11-20T09:15:02Z',
+    });
+    expect(first.runs).toHaveLength(1);
+    expect(first.runs[0]).toMatchObject({
+      function: 'image-events',
+      outcome: 'done',
+      actions: ['pushed', 'tagged'],
+      reads: [`ListImages ${API}`, `BatchGetImage ${API}@${API_DIGEST}`],
+      metrics: { TagsWritten: 3, EventsProcessed: 1 },
+    });
+    expect(first.runs[0].effects).toEqual([
+      { type: 'tag', repository: API, digest: API_DIGEST, tags: ['v1.4', 'v1', 'latest'] },
+      {
+        type: 'audit',
+        repository: API,
+        digest: API_DIGEST,
+        action: 'pushed',
+        eventId: '13cde686-328b-6117-af20-0e5566167482',
+        time: '2026-11-20T09:15:02Z',
+        tags: ['v1.4.2'],
+        detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+        followUps: [{ action: 'tagged', tags: ['v1.4', 'v1', 'latest'], detail: { reason: 'auto-tag' } }],
+      },
+    ]);
+    // The redelivery lists the tags again, finds them in place and its audit row written: nothing more.
+    expect(again.runs[0]).toMatchObject({
+      function: 'image-events',
+      outcome: 'duplicate',
+      reads: [`ListImages ${API}`],
+      effects: [],
+    });
+    expect(out.tags).toEqual({
+      [API]: {
+        latest: API_DIGEST,
+        v1: API_DIGEST,
+        'v1.3.0': `sha256:${'0'.repeat(64)}`,
+        'v1.4': API_DIGEST,
+        'v1.4.2': API_DIGEST,
+      },
+    });
+    expect(out.state).toEqual([]);
+  });
+
+  it('--existing-tags holds latest back when a higher version exists', async () => {
+    const { out } = await simulateJson(ev('ecr-image-push'), '--existing-tags', 'v2.0.0, v1.4.1');
+    expect(out.deliveries[0].runs[0].effects[0]).toEqual({
+      type: 'tag',
+      repository: API,
+      digest: API_DIGEST,
+      tags: ['v1.4', 'v1'],
+    });
+  });
+
+  it('failing scan: keeper tag, every tag removed, one alert, the rows and the state it leaves; a redelivery does nothing', async () => {
+    // Prepare
+    const findings = writeTmp('findings.json', JSON.stringify(FINDINGS));
+    // Act
+    const { code, out } = await simulateJson(ev('ecr-image-scan-basic'), '--findings', findings, '--repeat');
+    // Assess
+    expect(code).toBe(0);
+    const [first, again] = out.deliveries;
+    const hash = first.runs[0].effects[3].followUps[0].detail.findingSetHash;
+    expect(hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.runs[0]).toMatchObject({
+      function: 'scan-events',
+      outcome: 'done',
+      actions: ['scanned', 'verdict', 'quarantined', 'notified'],
+      reads: [
+        `DescribeImageScanFindings ${API}@${API_DIGEST}`,
+        `DescribeImages ${API}@${API_DIGEST}`,
+        `BatchGetImage ${API}@${API_DIGEST}`,
+      ],
+      metrics: { ImagesQuarantined: 1, AlertsSent: 1, EventsProcessed: 1 },
+    });
+    expect(first.runs[0].effects).toEqual(quarantineEffects(hash, 'first'));
+    expect(again.runs).toEqual([
+      expect.objectContaining({ function: 'scan-events', outcome: 'duplicate', reads: [], effects: [] }),
+    ]);
+    // Only the keeper is left, and the state says what went and which alert was sent.
+    expect(out.tags).toEqual({ [API]: { [KEEPER]: API_DIGEST } });
+    expect(out.state).toHaveLength(1);
+    expect(out.state[0]).toMatchObject({
+      repository: API,
+      digest: API_DIGEST,
+      verdict: { result: 'fail', findingSetHash: hash, findingIds: FINDING_IDS },
+      quarantine: { eventId: SCAN_ID, removedTags: ['latest', 'v1', 'v1.4', 'v1.4.2'], keeperTag: KEEPER },
+      alert: { findingSetHash: hash, findingIds: FINDING_IDS, eventId: SCAN_ID, time: SCAN_TIME },
+    });
+  });
+
+  it('the same finding set in a later scan: no alert and no second quarantine, only its rows', async () => {
+    // Prepare
+    const findings = writeTmp('findings-same.json', JSON.stringify(FINDINGS));
+    const rescan = variant('ecr-image-scan-basic', (e) => {
+      e.id = 'rescan-1';
+      e.time = '2026-11-21T09:00:00Z';
+    });
+    // Act
+    const { out } = await simulateJson(ev('ecr-image-scan-basic'), rescan, '--findings', findings);
+    // Assess
+    const second = out.deliveries[1].runs[0];
+    expect(second).toMatchObject({ outcome: 'done', actions: ['scanned', 'verdict'] });
+    expect(second.effects).toEqual([
+      {
+        type: 'audit',
+        repository: API,
+        digest: API_DIGEST,
+        action: 'scanned',
+        eventId: 'rescan-1',
+        time: '2026-11-21T09:00:00Z',
+        tags: ['v1.4.2', 'v1.4', 'v1', 'latest'],
+        detail: { scanner: 'basic', severityCounts: COUNTS },
+        followUps: [
+          {
+            action: 'verdict',
+            detail: expect.objectContaining({
+              result: 'fail',
+              findingSetHash: out.state[0].alert.findingSetHash,
+            }),
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('--last-alert with the same finding ids: quarantine with the keeper tag, no alert', async () => {
+    const findings = writeTmp('findings-last.json', JSON.stringify(FINDINGS));
+    const lastAlert = writeTmp('last-alert.json', JSON.stringify(FINDING_IDS));
+    const { out } = await simulateJson(
+      ev('ecr-image-scan-basic'),
+      '--findings',
+      findings,
+      '--last-alert',
+      lastAlert,
+    );
+    const run = out.deliveries[0].runs[0];
+    expect(run.actions).toEqual(['scanned', 'verdict', 'quarantined']);
+    expect(run.effects).toEqual(quarantineEffects(out.state[0].verdict.findingSetHash, 'none'));
+  });
+
+  it('--state from an earlier report: a changed finding set alerts with new and fixed ids, no second quarantine', async () => {
+    // Prepare: the first run's report is the second run's state.
+    const findings = writeTmp('findings-before.json', JSON.stringify(FINDINGS));
+    const { out: before } = await simulateJson(ev('ecr-image-scan-basic'), '--findings', findings);
+    const state = writeTmp('state.json', JSON.stringify(before));
+    const changed = writeTmp(
+      'findings-after.json',
+      JSON.stringify([...FINDINGS.slice(1), { id: 'CVE-2024-0003', severity: 'HIGH' }]),
+    );
+    const rescan = variant('ecr-image-scan-basic', (e) => {
+      e.id = 'rescan-2';
+    });
+    // Act
+    const { out } = await simulateJson(rescan, '--findings', changed, '--state', state, '--tags', KEEPER);
+    // Assess
+    const run = out.deliveries[0].runs[0];
+    expect(run.actions).toEqual(['scanned', 'verdict', 'notified']);
+    expect(run.effects.map((e: { type: string }) => e.type)).toEqual(['alert', 'audit']);
+    expect(run.effects[1].followUps[1]).toEqual({
+      action: 'notified',
+      detail: expect.objectContaining({ newFindings: ['CVE-2024-0003'], fixedFindings: ['CVE-2024-0001'] }),
+    });
+  });
+
+  it('passing scan: promotion tag, then the gated replication message, then the rows', async () => {
+    // Act
+    const { code, out } = await simulateJson(ev('ecr-image-scan-basic-clean'));
+    // Assess
+    expect(code).toBe(0);
+    const run = out.deliveries[0].runs[0];
+    expect(run).toMatchObject({
+      function: 'scan-events',
+      outcome: 'done',
+      actions: ['scanned', 'verdict', 'promoted', 'replicate:payments-releases-dr'],
+      reads: [`BatchGetImage ${WORKER}@${WORKER_DIGEST}`],
+    });
+    expect(run.effects).toEqual([
+      { type: 'tag', repository: WORKER, digest: WORKER_DIGEST, tags: ['approved'] },
+      {
+        type: 'replicate',
+        queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/harbormaster-replication',
+        message: {
+          version: 1,
+          eventId: '2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f',
+          rule: 'payments-releases-dr',
+          source: { account: '111122223333', region: 'eu-west-1' },
+          repository: WORKER,
+          digest: WORKER_DIGEST,
+          tags: ['v2', 'v2.0', 'v2.0.1'],
+          destinations: [
+            { type: 'ecr', region: 'us-east-1', repositoryPrefix: '' },
+            { type: 'registry', host: 'ghcr.io', repositoryPrefix: 'example-org/' },
+          ],
+        },
+      },
+      {
+        type: 'audit',
+        repository: WORKER,
+        digest: WORKER_DIGEST,
+        action: 'scanned',
+        eventId: '2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f',
+        time: '2026-11-20T09:20:03Z',
+        tags: ['v2.0.1', 'v2.0', 'v2'],
+        detail: { scanner: 'basic', severityCounts: ZERO },
+        followUps: [
+          {
+            action: 'verdict',
+            detail: {
+              result: 'pass',
+              reason: 'pass: no finding above threshold HIGH',
+              findingSetHash: expect.stringMatching(/^sha256:/),
+              allowlisted: [],
+            },
+          },
+          { action: 'promoted', tags: ['approved'], detail: { reason: 'promotion' } },
+        ],
+      },
+    ]);
+    expect(out.state[0]).toMatchObject({ verdict: { result: 'pass' } });
+    expect(out.state[0].alert).toBeUndefined();
+    expect(out.state[0].quarantine).toBeUndefined();
+  });
+
+  it('--findings lets the allowlist pass the failing scan: promotion and replication instead', async () => {
+    const findings = writeTmp(
+      'findings-allow.json',
+      JSON.stringify([
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+        { id: 'CVE-2023-45853', severity: 'HIGH' },
+      ]),
+    );
+    const { out } = await simulateJson(ev('ecr-image-scan-basic'), '--findings', findings);
+    const run = out.deliveries[0].runs[0];
+    expect(run.actions).toEqual(['scanned', 'verdict', 'promoted', 'replicate:payments-releases-dr']);
+    expect(run.effects[0]).toEqual({ type: 'tag', repository: API, digest: API_DIGEST, tags: ['scanned'] });
+    expect(run.effects[1].message).toMatchObject({
+      rule: 'payments-releases-dr',
+      tags: ['v1', 'v1.4', 'v1.4.2'],
+    });
+  });
+
+  it('--now after the allowlist expiry makes the same scan fail', async () => {
+    const findings = writeTmp(
+      'findings-expired.json',
+      JSON.stringify([{ id: 'CVE-2023-45853', severity: 'HIGH' }]),
+    );
+    const result = await simulate(
+      ev('ecr-image-scan-basic'),
       '--config',
       CONFIG,
       '--now',
-      NOW,
+      '2027-04-01T00:00:00Z',
+      '--findings',
+      findings,
+      '--json',
     );
-    // Assess
+    const run = JSON.parse(result.stdout).deliveries[0].runs[0];
+    expect(run.effects.find((e: { type: string }) => e.type === 'audit').followUps[0].detail.result).toBe(
+      'fail',
+    );
+  });
+
+  it('without --findings the read is answered from the counts, and a note says so', async () => {
+    const { out } = await simulateJson(ev('ecr-image-scan-basic'));
+    expect(out.state[0].verdict.findingIds).toEqual([
+      'HIGH-finding-1',
+      'HIGH-finding-2',
+      'LOW-finding-1',
+      'LOW-finding-2',
+      'LOW-finding-3',
+      'LOW-finding-4',
+      'LOW-finding-5',
+      'MEDIUM-finding-1',
+      'MEDIUM-finding-2',
+      'MEDIUM-finding-3',
+    ]);
+    expect(out.notes).toEqual([
+      "no --findings: DescribeImageScanFindings was answered with placeholder findings made from the scan's counts (none for a finding event)",
+    ]);
+  });
+
+  it("--tags: quarantine removes every tag the image has in ECR, not only the event's", async () => {
+    const { out } = await simulateJson(ev('ecr-image-scan-basic'), '--tags', 'v1.4.2,stable,prod-eu');
+    expect(out.deliveries[0].runs[0].effects[1]).toEqual({
+      type: 'untag',
+      repository: API,
+      digest: API_DIGEST,
+      tags: ['prod-eu', 'stable', 'v1.4.2'],
+    });
+  });
+
+  it('an index push reaches both functions; without its manifest the scan function fails the record (exit 1)', async () => {
+    const index = variant('ecr-image-push', (e) => {
+      e.detail['manifest-media-type'] = 'application/vnd.oci.image.index.v1+json';
+    });
+    const { code, out } = await simulateJson(index);
+    expect(code).toBe(1);
+    expect(
+      out.deliveries[0].runs.map((r: { function: string; outcome: string }) => [r.function, r.outcome]),
+    ).toEqual([
+      ['image-events', 'done'],
+      ['scan-events', 'failed'],
+    ]);
+    expect(out.deliveries[0].runs[1].reason).toBe(
+      `RegistryOperationError: the manifest of ${API}@${API_DIGEST} is not an index (no manifests[])`,
+    );
+    expect(out.notes).toContain(
+      'no --manifest: an index push is decided from its platform manifests; give the index manifest',
+    );
+  });
+
+  it('an index push with --manifest records its platform children and waits for their scans', async () => {
+    const index = variant('ecr-image-push', (e) => {
+      e.detail['manifest-media-type'] = 'application/vnd.oci.image.index.v1+json';
+    });
+    const amd = `sha256:${'a'.repeat(64)}`;
+    const attestation = `sha256:${'c'.repeat(64)}`;
+    const manifest = writeTmp(
+      'index.json',
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { digest: amd, platform: { os: 'linux', architecture: 'amd64' } },
+          {
+            digest: attestation,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+          },
+        ],
+      }),
+    );
+    const { code, out } = await simulateJson(index, '--manifest', manifest);
     expect(code).toBe(0);
-    expect(stderr).toBe('');
-    expect(JSON.parse(stdout)).toEqual({
-      event: {
-        kind: 'image.pushed',
-        account: '111122223333',
-        region: 'eu-west-1',
-        repository: 'payments/api',
-        digest: 'sha256:4c1d8e2f9a7b6c5d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d',
-        tags: ['v1.4.2'],
-        time: '2026-11-20T09:15:02Z',
-      },
-      actions: [
-        {
-          type: 'audit',
-          action: 'pushed',
-          detail: { tags: ['v1.4.2'], mediaType: 'application/vnd.oci.image.manifest.v1+json' },
-        },
-        { type: 'tag', reason: 'auto-tag', tags: ['v1.4', 'v1', 'latest'], audit: 'tagged' },
-      ],
+    expect(out.deliveries[0].runs[1]).toMatchObject({
+      function: 'scan-events',
+      outcome: 'done',
+      actions: [],
+      effects: [],
+    });
+    const indexState = out.state.find((s: { digest: string }) => s.digest === API_DIGEST);
+    expect(indexState.children).toEqual({
+      [amd]: { platform: 'linux/amd64', scannable: true },
+      [attestation]: { platform: 'unknown/unknown', scannable: false },
     });
   });
 
@@ -98,113 +523,36 @@ describe('harbormaster simulate (in process)', () => {
     ['inspector2-scan', 'scan.completed', [...BASE_KEYS, 'scanner', 'severityCounts']],
     ['inspector2-finding', 'finding.updated', [...BASE_KEYS, 'scanner', 'severityCounts']],
     ['ecr-replication-success', 'replication.completed', [...BASE_KEYS, 'result']],
-  ])('%s: event has exactly the documented fields', async (name, kind, keys) => {
-    const { code, stdout } = await simulate('--event', ev(name), '--config', CONFIG, '--now', NOW);
-    const out = JSON.parse(stdout);
+  ])('%s: event has exactly the documented fields and is handled', async (name, kind, keys) => {
+    const { code, out } = await simulateJson(ev(name));
     expect(code).toBe(0);
-    expect(out.event.kind).toBe(kind);
-    expect(Object.keys(out.event)).toEqual(keys);
-    expect(Object.keys(out)).toEqual(['event', 'actions']);
-    expect(out.actions.length).toBeGreaterThan(0);
+    expect(Object.keys(out)).toEqual(['deliveries', 'state', 'tags', 'notes']);
+    const [delivery] = out.deliveries;
+    expect(delivery.event.kind).toBe(kind);
+    expect(Object.keys(delivery.event)).toEqual(keys);
+    expect(delivery.runs.map((r: { outcome: string }) => r.outcome)).toEqual(['done']);
   });
 
   it('enhanced scan: repository is a name, counts are uppercase with zeros and without TOTAL', async () => {
-    const { stdout } = await simulate('--event', ev('inspector2-scan'), '--config', CONFIG, '--now', NOW);
-    const { event } = JSON.parse(stdout);
+    const { out } = await simulateJson(ev('inspector2-scan'));
+    const { event } = out.deliveries[0];
     expect(event.repository).toBe('platform/base-images/node');
     expect(event.scanner).toBe('enhanced');
-    expect(event.severityCounts).toEqual({
-      UNDEFINED: 0,
-      INFORMATIONAL: 0,
-      LOW: 0,
-      MEDIUM: 4,
-      HIGH: 1,
-      CRITICAL: 0,
-    });
+    expect(event.severityCounts).toEqual({ ...ZERO, MEDIUM: 4, HIGH: 1 });
   });
 
-  it('failing scan: quarantine and alert actions', async () => {
-    const { stdout } = await simulate(
-      '--event',
-      ev('ecr-image-scan-basic'),
-      '--config',
-      CONFIG,
-      '--now',
-      NOW,
-    );
-    const types = JSON.parse(stdout).actions.map((a: { type: string }) => a.type);
-    expect(types).toEqual(['audit', 'audit', 'untag', 'notify']);
-  });
-
-  it('--findings lets the allowlist apply, as the function does after fetching details', async () => {
-    const findings = writeTmp(
-      'findings.json',
-      JSON.stringify([
-        { id: 'CVE-2023-45853', severity: 'HIGH' },
-        { id: 'CVE-2023-45853', severity: 'HIGH' },
-      ]),
-    );
-    const { code, stdout } = await simulate(
-      '--event',
-      ev('ecr-image-scan-basic'),
-      '--config',
-      CONFIG,
-      '--now',
-      NOW,
-      '--findings',
-      findings,
-    );
-    const { actions } = JSON.parse(stdout);
+  it('unmanaged repository: exit 0, the function ignores it and says why', async () => {
+    const { code, out } = await simulateJson(ev('ecr-image-push-unmanaged'));
     expect(code).toBe(0);
-    expect(actions.map((a: { type: string }) => a.type)).toEqual(['audit', 'audit', 'tag', 'replicate']);
-    expect(actions[3]).toMatchObject({ rule: 'payments-releases-dr', tags: ['v1', 'v1.4', 'v1.4.2'] });
-  });
-
-  it('--now after the allowlist expiry makes the same scan fail', async () => {
-    const findings = writeTmp(
-      'findings2.json',
-      JSON.stringify([
-        { id: 'CVE-2023-45853', severity: 'HIGH' },
-        { id: 'CVE-2023-45853', severity: 'HIGH' },
-      ]),
-    );
-    const { stdout } = await simulate(
-      '--event',
-      ev('ecr-image-scan-basic'),
-      '--config',
-      CONFIG,
-      '--now',
-      '2027-04-01T00:00:00Z',
-      '--findings',
-      findings,
-    );
-    expect(JSON.parse(stdout).actions[1].detail.result).toBe('fail');
-  });
-
-  it('--existing-tags holds latest back when a higher version exists', async () => {
-    const { stdout } = await simulate(
-      '--event',
-      ev('ecr-image-push'),
-      '--config',
-      CONFIG,
-      '--existing-tags',
-      'v2.0.0, v1.4.1',
-    );
-    expect(JSON.parse(stdout).actions[1]).toEqual({
-      type: 'tag',
-      reason: 'auto-tag',
-      tags: ['v1.4', 'v1'],
-      audit: 'tagged',
-    });
-  });
-
-  it('unmanaged repository: exit 0, no actions, the reason', async () => {
-    const { code, stdout } = await simulate('--event', ev('ecr-image-push-unmanaged'), '--config', CONFIG);
-    const out = JSON.parse(stdout);
-    expect(code).toBe(0);
-    expect(out.actions).toEqual([]);
-    expect(out.ignored).toBe('repository sandbox/experiment is not managed by Harbormaster');
-    expect(out.event.repository).toBe('sandbox/experiment');
+    expect(out.deliveries[0].event.repository).toBe('sandbox/experiment');
+    expect(out.deliveries[0].runs).toEqual([
+      expect.objectContaining({
+        function: 'image-events',
+        outcome: 'ignored',
+        reason: 'repository sandbox/experiment is not managed by Harbormaster',
+        effects: [],
+      }),
+    ]);
   });
 
   it.each([
@@ -215,9 +563,30 @@ describe('harbormaster simulate (in process)', () => {
       'ECR Pull Through Cache Action events from aws.ecr are not handled by Harbormaster',
     ],
   ])('ignored event type %s: exit 0, event null, the reason', async (name, reason) => {
-    const { code, stdout } = await simulate('--event', ev(name), '--config', CONFIG);
+    const { code, stdout } = await simulate(ev(name), '--config', CONFIG, '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ event: null, actions: [], ignored: reason });
+    expect(JSON.parse(stdout)).toEqual({
+      deliveries: [{ event: null, ignored: reason, runs: [] }],
+      state: [],
+      tags: {},
+      notes: [],
+    });
+  });
+
+  it('--event still names the first event', async () => {
+    const { out } = await simulateJson('--event', ev('ecr-image-push'), ev('ecr-image-delete'));
+    expect(out.deliveries.map((d: { event: { kind: string } }) => d.event.kind)).toEqual([
+      'image.pushed',
+      'image.deleted',
+    ]);
+  });
+
+  it('no event file: exit 2 and one line', async () => {
+    const { code, stderr } = await simulate('--config', CONFIG);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'harbormaster: simulate: expected an event file (EVENT.json, or --event FILE; "-" reads stdin)\n',
+    );
   });
 
   describe('malformed input: exit 2 and one stderr line naming the field', () => {
@@ -305,7 +674,9 @@ describe('harbormaster simulate (in process)', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('--event <file>');
     expect(stdout).toContain('Example:');
-    expect(stdout).toContain('npx harbormaster simulate --event');
+    expect(stdout).toContain(
+      'npx harbormaster simulate test/fixtures/events/ecr-image-scan-basic.json --repeat',
+    );
   });
 });
 
@@ -318,30 +689,54 @@ describe('harbormaster simulate (real subprocess)', () => {
       timeout: 60_000,
     });
 
-  it('exit 0 and the JSON document on stdout', () => {
-    const result = cli('--event', ev('inspector2-scan'), '--config', CONFIG, '--now', NOW);
-    expect(result.status).toBe(0);
+  it('exit 0 and the report: keeper tag, tags removed, the alert, the rows, then the duplicate', () => {
+    const findings = writeTmp('sub-findings.json', JSON.stringify(FINDINGS));
+    const result = cli(
+      ev('ecr-image-scan-basic'),
+      '--config',
+      CONFIG,
+      '--now',
+      NOW,
+      '--findings',
+      findings,
+      '--repeat',
+    );
     expect(result.stderr).toBe('');
-    const out = JSON.parse(result.stdout);
-    expect(out.event).toEqual({
-      kind: 'scan.completed',
-      account: '111122223333',
-      region: 'eu-west-1',
-      repository: 'platform/base-images/node',
-      digest: 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      tags: ['22.11.0', '22'],
-      time: '2026-11-20T09:17:12Z',
-      scanner: 'enhanced',
-      severityCounts: { UNDEFINED: 0, INFORMATIONAL: 0, LOW: 0, MEDIUM: 4, HIGH: 1, CRITICAL: 0 },
-    });
-    expect(out.actions.map((a: { type: string }) => a.type)).toEqual(['audit', 'audit', 'untag', 'notify']);
+    expect(result.status).toBe(0);
+    const hash = JSON.parse(
+      cli(ev('ecr-image-scan-basic'), '--config', CONFIG, '--now', NOW, '--findings', findings, '--json')
+        .stdout,
+    ).state[0].alert.findingSetHash.slice(7, 19);
+    expect(result.stdout).toBe(
+      [
+        `1. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id ${SCAN_ID})`,
+        '   scan-events: done (scanned, verdict, quarantined, notified)',
+        '     read       DescribeImageScanFindings payments/api@4c1d8e2f9a7b; DescribeImages payments/api@4c1d8e2f9a7b; BatchGetImage payments/api@4c1d8e2f9a7b',
+        `     tag        ${KEEPER} -> 4c1d8e2f9a7b (keeper tag)`,
+        '     untag      latest, v1, v1.4, v1.4.2 from 4c1d8e2f9a7b',
+        '     alert      [Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 1 MEDIUM (quarantined)',
+        '     audit      4c1d8e2f9a7b: scanned, verdict fail, quarantined, notified',
+        '     warn: image quarantined: every tag removed but the keeper, image kept',
+        `2. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id ${SCAN_ID})`,
+        '   scan-events: duplicate: already processed, nothing done',
+        '',
+        'State after:',
+        '  payments/api@4c1d8e2f9a7b',
+        '    verdict     fail: 2 HIGH above threshold MEDIUM',
+        `    last alert  3 finding(s), set ${hash}`,
+        `    quarantine  latest, v1, v1.4, v1.4.2 removed, keeper ${KEEPER}`,
+        'Tags in payments/api:',
+        `  ${KEEPER} -> 4c1d8e2f9a7b`,
+        '',
+      ].join('\n'),
+    );
   });
 
   it('exit 2 and exactly one stderr line for a malformed event', () => {
     const e = JSON.parse(readFileSync(ev('ecr-image-push'), 'utf8'));
     e.detail['image-digest'] = 42;
     const file = writeTmp('sub-bad.json', JSON.stringify(e));
-    const result = cli('--event', file, '--config', CONFIG);
+    const result = cli(file, '--config', CONFIG);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
