@@ -64,6 +64,16 @@ export const COMMANDS: readonly CommandEntry[] = [
       ).registerPromote as Register,
   },
   {
+    name: 'release',
+    summary:
+      'Give a quarantined image its tags back once it passes (a later scan, or the current allowlist), recording who and why',
+    load: async () =>
+      (typeof __HARBORMASTER_VERSION__ === 'undefined'
+        ? require('./commands/release')
+        : await import('./commands/release')
+      ).registerRelease as Register,
+  },
+  {
     name: 'copy',
     summary:
       'Copy an image (or a multi-arch index with all its platforms) between OCI registries, verifying every digest.',
