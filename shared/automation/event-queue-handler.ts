@@ -8,8 +8,8 @@ import { createMetrics, recordMetric } from '../observability/metrics';
 import { bundledConfig } from '../runtime/bundled-config';
 import { requiredEnv } from '../runtime/env';
 import { ENV } from '../runtime/env-names';
+import { queueHandler } from '../runtime/queue-handler';
 import type { RuntimeConfig } from '../runtime/runtime-config';
-import { processSqsBatch } from '../runtime/sqs-batch';
 import { automationLog, type AutomationLog, type CountMetric, type EventOutcome } from './execute-plan';
 import { sqsEventRecordHandler } from './sqs-record-handler';
 
@@ -40,9 +40,8 @@ export function eventQueueHandler<E extends NormalizedEvent>(options: {
   readonly init: (base: EventFunctionBase) => (event: E) => Promise<EventOutcome>;
 }): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const log = automationLog(new Logger());
-  let runtime: { flush: () => void; handle: ReturnType<typeof sqsEventRecordHandler> } | undefined;
-
-  const start = () => {
+  // The shape every queue function shares (shared/runtime/queue-handler.ts).
+  return queueHandler(() => {
     const config = bundledConfig();
     const metrics = createMetrics();
     const metric: CountMetric = (name, value) => recordMetric(metrics, name, value);
@@ -70,15 +69,5 @@ export function eventQueueHandler<E extends NormalizedEvent>(options: {
         ...(account ? { account } : {}),
       }),
     };
-  };
-
-  return async (event, context) => {
-    runtime ??= start();
-    try {
-      // Every failed record is reported as an item failure, even when all of them failed.
-      return await processSqsBatch(event, runtime.handle, context);
-    } finally {
-      runtime.flush();
-    }
-  };
+  });
 }
