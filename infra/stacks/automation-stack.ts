@@ -12,6 +12,7 @@ import {
   IMAGE_FUNCTION_ECR_ACTIONS,
   SCAN_FUNCTION_ECR_ACTIONS,
   grantEnhancedScanFindings,
+  grantSignatureReads,
   grantQueueSend,
   grantRepositoryActions,
   repositoryArn,
@@ -63,8 +64,12 @@ export class AutomationStack extends Stack {
     Aspects.of(this).add(new KmsGrantGuard());
     const { config } = props;
     const repositoryNames = config.repositories.map((repository) => repository.name);
+    const signatureRepositories = config.repositories
+      .filter((repository) => repository.scan.requireSignature)
+      .map((repository) => repository.name);
     const managed = {
       names: repositoryNames,
+      signatureRepositories,
       arnOf: (name: string) => repositoryArn(this, name),
       account: this.account,
     };
@@ -112,6 +117,14 @@ export class AutomationStack extends Stack {
 
     const slackSecret = config.notifications.slackWebhookSecret;
     if (slackSecret) {
+    if (signatureRepositories.length > 0) {
+      grantSignatureReads(
+        this,
+        'ScanEventsSignatureReads',
+        this.scanEvents.handlerRole,
+        signatureRepositories,
+      );
+    }
       this.slackNotifier = new SlackNotifier(this, 'SlackNotifier', {
         topic: this.findings.topic,
         webhookSecretName: slackSecret,

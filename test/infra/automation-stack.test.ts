@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -901,5 +902,104 @@ describe('AutomationStack cdk-nag', () => {
       .filter((finding) => finding.includes(' at Automation/'));
     expect(open).toEqual([]);
     expect(synthError).toBeUndefined();
+  });
+});
+
+describe('AutomationStack signature policy (scan.requireSignature)', () => {
+  const publicKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
+  const signed = config({
+    signing: { signers: { ci: { type: 'cosign', publicKeys: [publicKey] } } },
+    repositories: [
+      {
+        name: 'payments/api',
+        team: 'payments',
+        scan: { requireSignature: true, trustedSigners: ['ci'] },
+      },
+      { name: 'payments/worker', team: 'payments' },
+      { name: 'platform/tools', team: 'platform' },
+    ],
+  });
+  const fixture = build(signed);
+  const { stack, template } = fixture;
+  const scanTarget = { 'Fn::GetAtt': [logicalId(stack, stack.scanEvents.queue), 'Arn'] };
+
+  it('sends pushes of cosign .sig tags and of manifests pushed by digest in signing repositories to the scan queue', () => {
+    // Act
+    const signatureRules = rules(template).filter(
+      (rule) => rule.Properties.EventPattern.detail['image-tag'] !== undefined,
+    );
+
+    // Assess
+    expect(rules(template)).toHaveLength(7);
+    expect(signatureRules.map((rule) => rule.Properties.EventPattern)).toEqual([
+      {
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        account: [ACCOUNT],
+        detail: {
+          'action-type': ['PUSH'],
+          result: ['SUCCESS'],
+          'image-tag': [{ suffix: '.sig' }],
+          'repository-name': ['payments/api'],
+        },
+      },
+      {
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        account: [ACCOUNT],
+        detail: {
+          'action-type': ['PUSH'],
+          result: ['SUCCESS'],
+          'image-tag': [''],
+          'manifest-media-type': [
+            'application/vnd.oci.image.manifest.v1+json',
+            'application/vnd.oci.artifact.manifest.v1+json',
+          ],
+          'repository-name': ['payments/api'],
+        },
+      },
+    ]);
+    for (const rule of signatureRules) expect(rule.Properties.Targets[0].Arn).toEqual(scanTarget);
+  });
+
+  it('lets the scan function read signatures of the signing repositories only, with an ECR registry token', () => {
+    // Act
+    const statements = statementsOf(fixture, stack.scanEvents.handler);
+
+    // Assess
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:ListImages', 'ecr:DescribeImages'],
+          Resource: arnsOf(stack, ['payments/api'])[0],
+        },
+        { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      ]),
+    );
+    const unsigned = build();
+    const actions = statementsOf(unsigned, unsigned.stack.scanEvents.handler).flatMap(actionsOf);
+    expect(actions).not.toContain('ecr:GetAuthorizationToken');
+    expect(actions).not.toContain('ecr:GetDownloadUrlForLayer');
+  });
+
+  it('passes AwsSolutions and Serverless with the signature reads', () => {
+    // Prepare
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'automation-nag-signing-'));
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    new AutomationStack(app, 'Automation', { env: { region: REGION, account: ACCOUNT }, config: signed });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+
+    // Act
+    app.synth();
+
+    // Assess
+    const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
+    const open = (report.pluginReports as { violations: { ruleName: string }[] }[]).flatMap((plugin) =>
+      plugin.violations.map((v) => v.ruleName),
+    );
+    expect(open).toEqual([]);
   });
 });

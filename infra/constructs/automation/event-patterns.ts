@@ -34,8 +34,19 @@ export interface ManagedRepositoryFilter {
   /** The registry's account (a token for an environment-agnostic stack): events of other accounts are ignored. */
   readonly account: string;
 }
+  /**
+   * Managed repositories with `scan.requireSignature`: pushes of signatures there go to the scan function too.
+   * @default - none
+   */
+  readonly signatureRepositories?: readonly string[];
 
 /** `ECR Image Action` (push, delete, archive/restore) and `ECR Replication Action` of managed repositories. */
+/** What a signature referrer is pushed as (notation 1.x and cosign 3: an OCI image manifest; ORAS 1.0: artifact). */
+export const REFERRER_MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.artifact.manifest.v1+json',
+] as const;
+
 export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<string, EventPattern> {
   return chunked('EcrImageEvents', filter.names, 0, (names) => ({
     source: [ECR_SOURCE],
@@ -47,7 +58,10 @@ export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<stri
 
 /**
  * Basic (`ECR Image Scan`) and enhanced (`Inspector2 Scan`, `Inspector2 Finding` for ECR images) scan
- * events, and successful pushes of multi-arch indexes (an index is judged from its platform images).
+ * events, successful pushes of multi-arch indexes (an index is judged from its platform images) and, in
+ * repositories that require a signature, pushes of signatures (they re-decide the image they sign): the
+ * cosign `sha256-<hex>.sig` tag, and manifests pushed by digest (a Notation or Sigstore-bundle referrer;
+ * the function reads the manifest to tell one from a platform image).
  */
 export function scanEventPatterns(filter: ManagedRepositoryFilter): Record<string, EventPattern> {
   return {
@@ -68,7 +82,26 @@ export function scanEventPatterns(filter: ManagedRepositoryFilter): Record<strin
       account: [filter.account],
       detail: { 'repository-name': names },
     })),
+  const signed = filter.signatureRepositories ?? [];
+  const signaturePush = (tag: unknown[], mediaTypes?: readonly string[]) => (names: string[]) => ({
+    source: [ECR_SOURCE],
+    detailType: ['ECR Image Action'],
+    account: [filter.account],
+    detail: {
+      'action-type': ['PUSH'],
+      result: ['SUCCESS'],
+      'image-tag': tag,
+      ...(mediaTypes ? { 'manifest-media-type': [...mediaTypes] } : {}),
+      'repository-name': names,
+    },
+  });
     ...chunked('InspectorScan', filter.names, ARN_OVERHEAD, (names) => ({
+    ...(signed.length > 0
+      ? {
+          ...chunked('EcrSignatureTagPush', signed, 0, signaturePush([{ suffix: '.sig' }])),
+          ...chunked('EcrReferrerPush', signed, 0, signaturePush([''], REFERRER_MANIFEST_TYPES)),
+        }
+      : {}),
       source: [INSPECTOR_SOURCE],
       detailType: [INSPECTOR_SCAN_DETAIL_TYPE],
       account: [filter.account],

@@ -25,6 +25,48 @@ export const SCAN_FUNCTION_ECR_ACTIONS = [
   'ecr:BatchDeleteImage',
 ] as const;
 
+/**
+ * Signature reads of the scan function (shared/signing/ecr-source.ts, the registry API with an ECR token), on
+ * the repositories with `scan.requireSignature` only: manifests, the `.sig` tag and the OCI referrers API
+ * (ecr:BatchGetImage: ECR authorizes the referrers API and ListImageReferrers with it), signature blobs
+ * (ecr:GetDownloadUrlForLayer), and the image listings a signature lookup may make (ListImages, DescribeImages).
+ */
+export const SCAN_FUNCTION_SIGNATURE_ECR_ACTIONS = [
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:ListImages',
+  'ecr:DescribeImages',
+] as const;
+
+/**
+ * The signature reads on `repositoryNames`, and ecr:GetAuthorizationToken (the registry API's token; it has
+ * no resource-level permissions). A policy of its own, so its acknowledgement covers this statement only.
+ */
+export function grantSignatureReads(
+  scope: Construct,
+  id: string,
+  role: IRole,
+  repositoryNames: readonly string[],
+): Policy {
+  const policy = new Policy(scope, id, {
+    statements: [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...SCAN_FUNCTION_SIGNATURE_ECR_ACTIONS],
+        resources: repositoryNames.map((name) => repositoryArn(scope, name)),
+      }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    ],
+    roles: [role],
+  });
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ecr:GetAuthorizationToken supports no resource-level permissions; the signature reads themselves are scoped to the repositories that require a signature.',
+  });
+  return policy;
+}
+
 export function repositoryArn(scope: Construct, name: string): string {
   return Stack.of(scope).formatArn({ service: 'ecr', resource: 'repository', resourceName: name });
 }
