@@ -28,7 +28,8 @@ interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'simulate',
-    summary: 'Print what the automation would do for one EventBridge event (no AWS calls).',
+    summary:
+      "Print what the automation would do for EventBridge events: the functions' own code, no AWS calls.",
     load: async () =>
       (typeof __HARBORMASTER_VERSION__ === 'undefined'
         ? require('./commands/simulate')

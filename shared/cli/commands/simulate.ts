@@ -401,7 +401,9 @@ image state, last alert) comes from the files given; every write is recorded and
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('Print what the automation would do for one EventBridge event (no AWS calls).')
+    .description(
+      "Print what the automation would do for EventBridge events: the functions' own code, no AWS calls.",
+    )
     .argument('[events...]', 'EventBridge events as delivered (full envelopes), JSON, delivered in order')
     .option('--event <file>', 'an event file, delivered first; "-" reads stdin')
     .option('--config <file>', 'Harbormaster config file', DEFAULT_CONFIG_PATH)
