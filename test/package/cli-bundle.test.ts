@@ -64,6 +64,33 @@ describe('the bundled CLI (dist/cli/harbormaster.mjs, the package bin)', () => {
     expect(entry).toContain('import("./chunks/gate-');
   });
 
+  it("simulate runs the functions' code with its recording clients (told apart by class, not minified names)", async () => {
+    // Act
+    const events = path.join(ROOT, 'test', 'fixtures', 'events');
+    const result = await cli([
+      'simulate',
+      path.join(events, 'ecr-image-scan-basic.json'),
+      '--config',
+      path.join(events, 'simulate-config.yaml'),
+      '--now',
+      '2026-11-23T12:00:00Z',
+      '--repeat',
+      '--json',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const [first, again] = JSON.parse(result.stdout).deliveries;
+    expect(first.runs[0].effects.map((e: { type: string }) => e.type)).toEqual([
+      'tag',
+      'untag',
+      'alert',
+      'audit',
+    ]);
+    expect(first.runs[0].effects[0]).toMatchObject({ tags: ['quarantined-4c1d8e2f9a7b'], keeper: true });
+    expect(again.runs[0]).toMatchObject({ outcome: 'duplicate', effects: [] });
+  });
+
   it('an unknown command exits 2', async () => {
     const result = await cli(['nope']);
     expect(result.code).toBe(2);
