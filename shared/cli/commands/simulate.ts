@@ -299,7 +299,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateOutput
     const imageTags = splitTags(options.tags);
     for (const tag of imageTags ?? []) registry.tag(first.repository, tag, first.digest);
     // Tags on other images: the semver cascade and latest read them.
-    const other = `sha256:${(first.digest.endsWith('0') ? '1' : '0').repeat(64)}`;
+    const zeros = `sha256:${'0'.repeat(64)}`;
+    const other = first.digest === zeros ? `sha256:${'1'.repeat(64)}` : zeros;
     for (const tag of splitTags(options.existingTags) ?? []) {
       if (!registry.hasTag(first.repository, tag)) registry.tag(first.repository, tag, other);
     }
@@ -381,7 +382,7 @@ Example:
   $ npx harbormaster simulate test/fixtures/events/ecr-image-scan-basic.json --repeat
   1. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id 85fc3613-...)
      scan-events: done (scanned, verdict, quarantined, notified)
-       read       DescribeImageScanFindings payments/api@sha256:...; DescribeImages payments/api@sha256:...
+       read       DescribeImageScanFindings payments/api@4c1d8e2f9a7b; DescribeImages payments/api@4c1d8e2f9a7b; ...
        tag        quarantined-4c1d8e2f9a7b -> 4c1d8e2f9a7b (keeper tag)
        untag      latest, v1, v1.4, v1.4.2 from 4c1d8e2f9a7b
        alert      [Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 3 MEDIUM, 5 LOW (quarantined)
