@@ -515,6 +515,56 @@ describe('harbormaster simulate runs the functions (in process)', () => {
     });
   });
 
+  it('a multi-arch image: the last platform scan decides the index, which gets the promotion tag and replication', async () => {
+    // Prepare: an index (the pushed v1.4.2) of one platform image and an attestation, then the platform's clean scan.
+    const index = variant('ecr-image-push', (e) => {
+      e.detail['manifest-media-type'] = 'application/vnd.oci.image.index.v1+json';
+    });
+    const amd = `sha256:${'a'.repeat(64)}`;
+    const manifest = writeTmp(
+      'index-amd.json',
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { digest: amd, platform: { os: 'linux', architecture: 'amd64' } },
+          {
+            digest: `sha256:${'c'.repeat(64)}`,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+          },
+        ],
+      }),
+    );
+    const childScan = variant('ecr-image-scan-basic-clean', (e) => {
+      e.id = 'scan-amd';
+      e.detail['repository-name'] = API;
+      e.detail['image-digest'] = amd;
+      e.detail['image-tags'] = [];
+    });
+    // Act
+    const { code, out } = await simulateJson(index, childScan, '--manifest', manifest);
+    // Assess
+    expect(code).toBe(0);
+    const run = out.deliveries[1].runs[0];
+    expect(run.actions).toEqual([
+      'scanned',
+      'verdict',
+      'index:verdict',
+      'index:promoted',
+      'index:replicate:payments-releases-dr',
+    ]);
+    expect(run.effects.map((e: { type: string; digest?: string }) => [e.type, e.digest])).toEqual([
+      ['tag', API_DIGEST],
+      ['replicate', undefined],
+      ['audit', API_DIGEST],
+      ['audit', amd],
+    ]);
+    expect(run.effects[0].tags).toEqual(['scanned']);
+    expect(run.effects[1].message).toMatchObject({ digest: API_DIGEST, tags: ['v1', 'v1.4', 'v1.4.2'] });
+    expect(out.tags[API].scanned).toBe(API_DIGEST);
+  });
+
   it.each([
     ['ecr-image-push-by-digest', 'image.pushed', BASE_KEYS],
     ['ecr-image-delete', 'image.deleted', BASE_KEYS],
