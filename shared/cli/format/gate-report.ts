@@ -1,18 +1,35 @@
 import type { SeverityThreshold } from '../../config/primitives';
 import type { Finding, SeverityCounts, Verdict } from '../../domain/types';
-import { formatCounts, isAboveThreshold } from '../../policy/severity';
+import { formatCounts, isAboveThreshold as isAboveSeverity } from '../../policy/severity';
 import { CliError } from '../errors';
 import { packageChange } from './findings';
+
+/** A gate verdict: decideVerdict's, or the one the automation recorded (which keeps no blocking counts). */
+export type GateVerdict = Pick<Verdict, 'result' | 'reason' | 'allowlisted' | 'highestSeverity'> &
+  Partial<Pick<Verdict, 'blockingCounts'>>;
+
+/** One platform image of a multi-arch index, as the gate judged it. */
+export interface GatePlatform {
+  readonly platform: string;
+  readonly digest: string;
+  /** 'not-scanned' for attestation manifests; 'pending' while its scan is not judged yet. */
+  readonly result: 'pass' | 'fail' | 'pending' | 'not-scanned';
+  readonly reason: string;
+  readonly counts?: SeverityCounts;
+}
 
 /** What the gate formatters need of a gate result (GateResult in commands/gate.ts satisfies it). */
 export interface GateReportInput {
   readonly image: string;
   readonly digest: string;
-  readonly maxSeverity: SeverityThreshold;
+  /** The threshold; undefined for a recorded verdict when no config says which one was deployed. */
+  readonly maxSeverity?: SeverityThreshold;
   readonly counts: SeverityCounts;
-  readonly verdict: Verdict;
+  readonly verdict: GateVerdict;
   /** Most severe first; the formats list these (gate --top decides how many). */
   readonly topFindings: readonly Finding[];
+  /** A multi-arch index: each platform image it lists, in the index's order. */
+  readonly platforms?: readonly GatePlatform[];
 }
 
 export const GATE_FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'] as const;
@@ -23,12 +40,26 @@ const INFORMATION_URI = 'https://github.com/harbormaster/harbormaster';
 /** Whether a finding is one the verdict counts against the image (above the threshold, not allowlisted). */
 export function isBlocking(finding: Finding, input: GateReportInput): boolean {
   const allowlisted = new Set(input.verdict.allowlisted.map((id) => id.toUpperCase()));
-  return isAboveThreshold(finding.severity, input.maxSeverity) && !allowlisted.has(finding.id.toUpperCase());
+  return isAboveThreshold(finding.severity, input) && !allowlisted.has(finding.id.toUpperCase());
+}
+
+/** A recorded verdict lists only its blocking findings: with no threshold known, each one is above it. */
+function isAboveThreshold(severity: Finding['severity'], input: GateReportInput): boolean {
+  return input.maxSeverity === undefined || isAboveSeverity(severity, input.maxSeverity);
+}
+
+/** "threshold MEDIUM", or what is known when the threshold is the deployed one. */
+export function thresholdText(input: Pick<GateReportInput, 'maxSeverity'>): string {
+  return input.maxSeverity ? `threshold ${input.maxSeverity}` : 'threshold as deployed';
 }
 
 function status(finding: Finding, input: GateReportInput): 'blocking' | 'allowlisted' | 'below threshold' {
   if (isBlocking(finding, input)) return 'blocking';
-  return isAboveThreshold(finding.severity, input.maxSeverity) ? 'allowlisted' : 'below threshold';
+  return isAboveThreshold(finding.severity, input) ? 'allowlisted' : 'below threshold';
+}
+
+export function platformVerdict(p: GatePlatform): string {
+  return p.result === 'not-scanned' ? 'not scanned' : p.result.toUpperCase();
 }
 
 /** The repository part of "repo:tag" / "repo@sha256:..." (a SARIF location for the image). */
@@ -71,7 +102,12 @@ export function formatSarif(input: GateReportInput): string {
           locations: [{ physicalLocation: { artifactLocation: { uri: repositoryOf(input.image) } } }],
           partialFingerprints: { imageFinding: `${input.digest}/${f.id}/${f.packageName ?? ''}` },
         })),
-        properties: { image: input.image, digest: input.digest, verdict: input.verdict.result },
+        properties: {
+          image: input.image,
+          digest: input.digest,
+          verdict: input.verdict.result,
+          ...(input.platforms ? { platforms: input.platforms } : {}),
+        },
       },
     ],
   };
@@ -99,10 +135,19 @@ export function formatJunit(input: GateReportInput): string {
       : `    <testcase classname="harbormaster.gate" name="${xml(`verdict ${input.image}`)}"/>`,
     ...blocking.map(
       (f) =>
-        `    <testcase classname="harbormaster.gate.findings" name="${xml(`${f.id} ${f.packageName ?? ''}`.trim())}">\n      <failure message="${xml(`${f.severity} above ${input.maxSeverity}${packageChange(f) ? `: ${packageChange(f)}` : ''}`)}"/>\n    </testcase>`,
+        `    <testcase classname="harbormaster.gate.findings" name="${xml(`${f.id} ${f.packageName ?? ''}`.trim())}">\n      <failure message="${xml(`${f.severity} above ${input.maxSeverity ?? 'the threshold'}${packageChange(f) ? `: ${packageChange(f)}` : ''}`)}"/>\n    </testcase>`,
     ),
+    // A multi-arch index: one case per scanned platform image, failed when that image fails.
+    ...(input.platforms ?? [])
+      .filter((p) => p.result !== 'not-scanned')
+      .map((p) =>
+        p.result === 'fail'
+          ? `    <testcase classname="harbormaster.gate.platforms" name="${xml(p.platform)}">\n      <failure message="${xml(p.reason)}"/>\n    </testcase>`
+          : `    <testcase classname="harbormaster.gate.platforms" name="${xml(p.platform)}"/>`,
+      ),
   ];
-  const failures = (input.verdict.result === 'fail' ? 1 : 0) + blocking.length;
+  const failedPlatforms = (input.platforms ?? []).filter((p) => p.result === 'fail').length;
+  const failures = (input.verdict.result === 'fail' ? 1 : 0) + blocking.length + failedPlatforms;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="harbormaster gate" tests="${cases.length}" failures="${failures}">`,
@@ -125,9 +170,15 @@ export function formatMarkdown(input: GateReportInput): string {
     `### ${passed ? '✅' : '❌'} harbormaster gate: \`${input.image}\` ${passed ? 'passes' : 'fails'}`,
     '',
     `- verdict: **${input.verdict.result.toUpperCase()}** (${input.verdict.reason.replace(/^(pass|fail): /, '')})`,
-    `- findings: ${formatCounts(input.counts)} (threshold ${input.maxSeverity})`,
+    `- findings: ${formatCounts(input.counts)} (${thresholdText(input)})`,
     `- digest: \`${input.digest}\``,
   ];
+  if (input.platforms) {
+    lines.push('', '| platform | verdict | reason |', '|---|---|---|');
+    for (const p of input.platforms) {
+      lines.push(`| ${cell(p.platform)} | ${platformVerdict(p)} | ${cell(p.reason)} |`);
+    }
+  }
   if (input.verdict.allowlisted.length > 0)
     lines.push(`- allowlisted: ${input.verdict.allowlisted.join(', ')}`);
   if (input.topFindings.length > 0) {
