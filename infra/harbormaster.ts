@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { loadConfig, parseConfig } from '../shared/config/load';
 import type { ConfigInput, HarbormasterConfig } from '../shared/config/schema';
 import { AutomationStack } from './stacks/automation-stack';
+import { destinationStacksFor, type HarbormasterDestinationStack } from './stacks/destination-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { replicaStacksFor } from './stacks/replica-registry-stack';
 import { replicationTemplateStacksFor } from './stacks/replication-templates-stack';
@@ -71,7 +72,9 @@ export class Harbormaster extends Construct {
   public readonly config: HarbormasterConfig;
   public readonly registry: RegistryStack;
   public readonly automation: AutomationStack;
-  /** Every stack this construct created (registry, automation, replicas, replication templates). */
+  /** One stack per destination account and region outside the source account (`HarbormasterDestination-<account>-<region>`). */
+  public readonly destinations: readonly HarbormasterDestinationStack[];
+  /** Every stack this construct created (registry, automation, replicas, replication templates, destinations). */
   public readonly stacks: readonly Stack[];
   private readonly nagChecks: readonly ScopedNagChecks[];
 
@@ -103,7 +106,11 @@ export class Harbormaster extends Construct {
     // Deploy them before the automation that copies into them.
     const replicas = replicaStacksFor(stage as App, config);
     for (const stack of replicas) this.automation.addStackDependency(stack);
-    this.stacks = [this.registry, ...templates, this.automation, ...replicas];
+    // Other accounts' share (registry policy, gated repositories, templates): deployed with their credentials.
+    this.destinations = destinationStacksFor(stage as App, config, {
+      replicatorRoleName: this.automation.replicator?.roleName,
+    });
+    this.stacks = [this.registry, ...templates, this.automation, ...replicas, ...this.destinations];
     // Rules run at every synth; acknowledgements sit next to the resources they excuse.
     this.nagChecks = [new AwsSolutionsChecks(), new ServerlessChecks()].map(
       (pack) => new ScopedNagChecks(pack, () => this.stacks),

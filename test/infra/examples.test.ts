@@ -34,7 +34,7 @@ describe('examples/', () => {
     expect(stacks.registry.region).toBe(config.env.region);
   });
 
-  it('multi-team: a replica stack only for the same-account gated region, none for other accounts', () => {
+  it('multi-team: a replica stack for the same-account gated region, a destination stack per other account and region', () => {
     // Prepare
     const config = loadConfig(path.join(EXAMPLES, 'multi-team.config.yaml'));
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -42,16 +42,18 @@ describe('examples/', () => {
     // Act
     buildHarbormaster(app, config);
 
-    // Assess: eu-west-1 (same account) gets replicas; the staging account and Harbor get no stack, and
-    // the cross-account native DR destination gets no template stack either.
+    // Assess: eu-west-1 (same account) gets replicas; the DR account (native) and the staging account (gated)
+    // each get a destination stack in their own account; Harbor gets none.
     const stacks = app.node.children
       .filter((c): c is Stack => c instanceof Stack)
-      .map((s) => `${s.stackName}@${s.region}`)
+      .map((s) => `${s.stackName}@${s.account}/${s.region}`)
       .sort();
     expect(stacks).toEqual([
-      'HarbormasterAutomation@us-west-2',
-      'HarbormasterRegistry@us-west-2',
-      'HarbormasterReplicas-eu-west-1@eu-west-1',
+      'HarbormasterAutomation@210987654321/us-west-2',
+      'HarbormasterDestination-333344445555-us-east-2@333344445555/us-east-2',
+      'HarbormasterDestination-444455556666-us-west-2@444455556666/us-west-2',
+      'HarbormasterRegistry@210987654321/us-west-2',
+      'HarbormasterReplicas-eu-west-1@210987654321/eu-west-1',
     ]);
   });
 });
