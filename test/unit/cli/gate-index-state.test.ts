@@ -198,7 +198,7 @@ describe('harbormaster gate on a multi-arch index, without an image-state table 
     expect(err).toContain('harbormaster: payments/api:v2.0.0 fails its scan policy (fail: linux/arm64 fail:');
   });
 
-  it('passes when every platform image passes; json, junit and markdown list each platform', async () => {
+  it('passes when every platform image passes; json, junit, sarif and markdown list each platform', async () => {
     // Prepare
     scans[ARM] = complete({ LOW: 1 });
 
@@ -209,10 +209,19 @@ describe('harbormaster gate on a multi-arch index, without an image-state table 
     const junit = await gate('payments/api:v2.0.0', '--format', 'junit');
     const junitText = out;
     out = '';
+    const sarif = await gate('payments/api:v2.0.0', '--format', 'sarif');
+    const sarifRun = JSON.parse(out).runs[0];
+    out = '';
     const markdown = await gate('payments/api:v2.0.0', '--format', 'markdown');
 
     // Assess
-    expect([json, junit, markdown]).toEqual([0, 0, 0]);
+    expect([json, junit, sarif, markdown]).toEqual([0, 0, 0, 0]);
+    expect(sarifRun.properties).toMatchObject({ digest: INDEX, verdict: 'pass' });
+    expect(sarifRun.properties.platforms.map((p: { platform: string }) => p.platform)).toEqual([
+      'linux/amd64',
+      'linux/arm64',
+      'unknown/unknown',
+    ]);
     expect(result).toMatchObject({
       digest: INDEX,
       source: 'scan',
