@@ -396,6 +396,16 @@ describe('harbormaster gate with an image-state table (the recorded verdict)', (
     );
   });
 
+  it("exits 2 at once when the state table cannot be read, naming it and AWS's error", async () => {
+    // Act
+    const code = await gate('payments/api:v2.0.0', '--state-table', 'no-such-table');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(sleeps).toEqual([]);
+    expect(err).toMatch(/harbormaster: reading image-state table no-such-table: ResourceNotFoundException/);
+  });
+
   it('refuses --max-severity with a state table (exit 2): a recorded verdict is not re-decided', async () => {
     // Act
     const code = await gate('payments/api:v2.0.0', '--state-table', stateTable, '--max-severity', 'HIGH');
