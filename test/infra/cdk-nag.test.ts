@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { buildHarbormaster } from '../../infra/harbormaster';
+import { buildHarbormaster, Harbormaster } from '../../infra/harbormaster';
 import { loadConfig, parseConfig } from '../../shared/config/load';
 import { baseConfig } from '../fixtures/config/base-config';
 
@@ -42,6 +42,45 @@ describe('cdk-nag (AwsSolutions + Serverless) on the whole app', () => {
     role.addToPolicy(new PolicyStatement({ actions: ['ecr:*'], resources: ['*'] }));
 
     // Act / Assess
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('cdk-nag on the destination-account stacks', () => {
+  it('passes for native and gated cross-account destinations with KMS and tagged REPLICATION templates', () => {
+    // Prepare
+    const doc = baseConfig();
+    doc.replication.rules.push({ destinations: [{ region: 'us-east-1', account: '999988887777' }] });
+    doc.creationTemplates = [
+      {
+        prefix: 'ROOT',
+        appliedFor: ['REPLICATION'],
+        encryption: { type: 'KMS' },
+        tags: { 'managed-by': 'harbormaster' },
+      },
+      { prefix: 'payments', appliedFor: ['REPLICATION'], lifecycle: { untaggedAfterDays: 7 } },
+    ];
+    doc.gatedReplication = [
+      {
+        name: 'dr',
+        repositories: ['payments/*'],
+        tagPatterns: ['v*'],
+        destinations: [
+          { type: 'ecr', region: 'us-east-1', account: '999988887777', repositoryPrefix: 'mirror/' },
+          { type: 'ecr', region: 'eu-west-1', account: '444455556666' },
+        ],
+      },
+    ];
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const harbormaster = new Harbormaster(app, 'Harbormaster', { config: parseConfig(doc, 'test') });
+
+    // Act / Assess: the destination stacks are among the stacks cdk-nag checks, and none has an error.
+    expect(harbormaster.stacks.map((s) => s.stackName)).toEqual(
+      expect.arrayContaining([
+        'HarbormasterDestination-999988887777-us-east-1',
+        'HarbormasterDestination-444455556666-eu-west-1',
+      ]),
+    );
     expect(() => app.synth()).not.toThrow();
   });
 });

@@ -65,6 +65,54 @@ describe('AWS Control Tower proactive controls (cfn-guard rules of @cdklabs/cdk-
     expect(failures).toEqual([]);
   });
 
+  it('passes every control on the destination-account stacks too (native and gated, templates with KMS and tags)', () => {
+    // Prepare
+    const doc = compliantDoc();
+    doc.env.account = '111122223333';
+    doc.replication.rules.push({
+      destinations: [{ region: 'us-east-1', account: '444455556666' }],
+      repositoryPrefixes: ['platform/'],
+    });
+    doc.creationTemplates[0].encryption = { type: 'KMS' };
+    doc.gatedReplication[0].destinations.push({
+      type: 'ecr',
+      region: 'eu-west-1',
+      account: '999988887777',
+      repositoryPrefix: 'mirror/',
+    });
+
+    // Act
+    const built = app(doc);
+    const failures = controlTowerFailures(built);
+
+    // Assess
+    const stacks = built.node.children
+      .map((c) => c.node.id)
+      .filter((id) => id.startsWith('HarbormasterDestination'));
+    expect(stacks).toEqual([
+      'HarbormasterDestination-444455556666-us-east-1',
+      'HarbormasterDestination-999988887777-eu-west-1',
+    ]);
+    expect(failures).toEqual([]);
+  });
+
+  it('judges the destination stacks: a mutable source repository makes its destination fail CT.ECR.PR.3 too', () => {
+    // Prepare
+    const doc = compliantDoc();
+    doc.env.account = '111122223333';
+    doc.repositories[0].tagMutability = 'MUTABLE';
+    doc.gatedReplication[0].destinations = [{ type: 'ecr', region: 'eu-west-1', account: '999988887777' }];
+
+    // Act
+    const failures = controlTowerFailures(app(doc));
+
+    // Assess
+    expect(failures).toEqual([
+      at('HarbormasterDestination-999988887777-eu-west-1', 'CT.ECR.PR.3'),
+      at('HarbormasterRegistry', 'CT.ECR.PR.3'),
+    ]);
+  });
+
   it.each([
     [
       'logs.retentionDays below 365 fails CT.CLOUDWATCH.PR.2',
