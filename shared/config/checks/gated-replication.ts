@@ -13,7 +13,8 @@ const MAX_REPOSITORY_NAME = 256;
  * - no destination appears twice in a rule;
  * - the destination repository name (prefix + source name) stays within ECR's 256 characters;
  * - an ECR destination is not also a native replication destination of the same repository (native replication
- *   would copy every image there ungated, and would create the repository the replica stack also creates).
+ *   would copy every image there ungated, and would create the repository the replica or destination stack also
+ *   creates), in this account or another.
  * External registries may omit credentialsSecret: they are then written anonymously.
  */
 export const gatedReplication: ConfigCheck = (config) => {
@@ -69,7 +70,7 @@ export const gatedReplication: ConfigCheck = (config) => {
       if (native) {
         problems.push({
           path,
-          message: `expected a destination native replication does not already fill, got ${destination.type === 'ecr' ? destination.region : ''} where replication.rules[${native.rule}] copies every image of ${native.repository} ungated`,
+          message: `expected a destination native replication does not already fill, got ${destination.type === 'ecr' ? destination.region : ''}${destination.type === 'ecr' && destination.account !== undefined && destination.account !== config.env.account ? ` of account ${destination.account}` : ''} where replication.rules[${native.rule}] copies every image of ${native.repository} ungated`,
         });
       }
       for (const name of matched) {
@@ -86,19 +87,24 @@ export const gatedReplication: ConfigCheck = (config) => {
   return problems;
 };
 
-/** The first native replication rule that already copies one of `repositories` to this same-account, unprefixed ECR destination. */
+/**
+ * The first native replication rule that already copies one of `repositories` to this unprefixed ECR destination,
+ * in the source account or another (where the HarbormasterDestination stack would create the same repository).
+ */
 function nativelyReplicated(
   config: HarbormasterConfig,
   destination: ReplicationDestination,
   repositories: readonly string[],
 ): { rule: number; repository: string } | undefined {
   if (destination.type !== 'ecr' || destination.repositoryPrefix !== '') return undefined;
-  if (destination.account !== undefined && destination.account !== config.env.account) return undefined;
+  // The source account spelt out is the same account as an omitted one.
+  const accountOf = (account: string | undefined) =>
+    account === undefined || account === config.env.account ? undefined : account;
   const rules = config.replication?.rules ?? [];
   for (let i = 0; i < rules.length; i += 1) {
     const rule = rules[i];
     const sameTarget = rule.destinations.some(
-      (d) => d.region === destination.region && (d.account === undefined || d.account === config.env.account),
+      (d) => d.region === destination.region && accountOf(d.account) === accountOf(destination.account),
     );
     if (!sameTarget) continue;
     const repository = repositories.find(

@@ -135,6 +135,30 @@ describe('gatedReplication check', () => {
     ]);
   });
 
+  it('rejects a cross-account ECR destination native replication already fills in that account', () => {
+    const native = {
+      rules: [{ destinations: [{ region: 'us-east-1', account: '444455556666' }] }],
+    };
+    const gated = rule({ destinations: [{ type: 'ecr', region: 'us-east-1', account: '444455556666' }] });
+
+    expect(gatedReplication(config([gated], '111122223333', native))).toEqual([
+      {
+        path: ['gatedReplication', 0, 'destinations', 0],
+        message:
+          'expected a destination native replication does not already fill, got us-east-1 of account 444455556666 where replication.rules[0] copies every image of payments/api ungated',
+      },
+    ]);
+  });
+
+  it('accepts native replication into another account than the gated destination, or into the source account', () => {
+    const gated = rule({ destinations: [{ type: 'ecr', region: 'us-east-1', account: '444455556666' }] });
+    const otherAccount = { rules: [{ destinations: [{ region: 'us-east-1', account: '999988887777' }] }] };
+    const sourceAccount = { rules: [{ destinations: [{ region: 'us-east-1', account: '111122223333' }] }] };
+
+    expect(gatedReplication(config([gated], '111122223333', otherAccount))).toEqual([]);
+    expect(gatedReplication(config([gated], '111122223333', sourceAccount))).toEqual([]);
+  });
+
   it('accepts native replication elsewhere, to other repositories, or a prefixed gated destination', () => {
     const elsewhere = { rules: [{ destinations: [{ region: 'eu-central-1' }] }] };
     const others = {
