@@ -1,77 +1,82 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AuditWriter } from '../../shared/audit/writer';
+import { publishReplicationFailureAlert } from '../../shared/notify/replication-failure-alert';
 import { copyImage, type CopyOptions, type CopyResult } from '../../shared/oci/copy';
 import { ecrCredentialProvider } from '../../shared/oci/credentials';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
-import { publishReplicationFailureAlert } from '../../shared/notify/replication-failure-alert';
-import { parseReplicationMessage } from '../../shared/replication/message-parser';
 import { secretCredentialsReader } from '../../shared/replication/registry-credentials';
-import {
-  replicate,
-  ReplicationFailedError,
-  type DestinationOutcome,
-  type ReplicationDeps,
-} from '../../shared/replication/replicate';
+import type { DestinationOutcome } from '../../shared/replication/replicate';
+import { replicationRecordHandler } from '../../shared/replication/replication-record';
+import { ReplicationLedger } from '../../shared/replication/replication-ledger';
+import { AWS_CLIENT_CONFIG } from '../../shared/runtime/aws-client-config';
 import { bundledConfig } from '../../shared/runtime/bundled-config';
-import { ENV } from '../../shared/runtime/env-names';
 import { requiredEnv } from '../../shared/runtime/env';
-import { processSqsBatch } from '../../shared/runtime/sqs-batch';
+import { ENV } from '../../shared/runtime/env-names';
+import { queueHandler } from '../../shared/runtime/queue-handler';
+import { ImageStateStore } from '../../shared/state/image-state-store';
 
 /**
- * Replicator (G1): one SQS message = one scanned image to copy to one gated rule's destinations.
- * Thin: parse the message, call shared/replication, map the outcome to metrics and a partial batch response.
- * A record that fails (bad message, a destination that failed) is reported as a batch item failure and
- * retried until the queue dead-letters it; destinations already copied are cheap on the retry.
+ * Replicator (G1): one SQS message = one scanned image and one gated rule. Thin: the work (the message checked
+ * against the compiled-in config, the verdict re-read, the copies, audit and alerts) is in
+ * shared/replication/replication-record.ts; this wires the clients and maps outcomes to metrics.
  */
-
-// Stop the copy this long before the Lambda timeout, so a slow copy ends as a recorded, alerted failure
-// (and a retry) rather than a killed invocation that leaves no audit row.
-const ABORT_MARGIN_MS = 30_000;
-
-const logger = new Logger();
 
 /** Clients created once per container. ECR clients are made per region by the token provider (source and destinations). */
 const clients = {
-  dynamodb: new DynamoDBClient({}),
-  sns: new SNSClient({}),
-  secrets: new SecretsManagerClient({}),
+  dynamodb: new DynamoDBClient(AWS_CLIENT_CONFIG),
+  sns: new SNSClient(AWS_CLIENT_CONFIG),
+  secrets: new SecretsManagerClient(AWS_CLIENT_CONFIG),
 };
 
-interface Runtime {
-  readonly deps: Omit<ReplicationDeps, 'onOutcome'>;
-  readonly metrics: Metrics;
-}
-
-/** Config and environment are read once per handler, on the first record, and fail that record with a clear message. */
-function init(copy: (options: CopyOptions) => Promise<CopyResult>): Runtime {
-  const config = bundledConfig();
-  const topicArn = requiredEnv(ENV.FINDINGS_TOPIC);
-  const audit = new AuditWriter(clients.dynamodb, {
-    tableName: requiredEnv(ENV.AUDIT_TABLE),
-    retentionDays: config.audit.retentionDays,
-  });
-  const teams = new Map(config.repositories.map((r) => [r.name, r.team]));
-  return {
-    metrics: createMetrics(),
-    deps: {
-      copy,
-      // ECR tokens are cached per account and region for the life of the container.
-      ecrCredentials: ecrCredentialProvider((region) => new ECRClient({ region })),
-      readSecret: secretCredentialsReader(clients.secrets),
-      audit,
-      alert: (alert) => publishReplicationFailureAlert(clients.sns, topicArn, alert),
-      teamOf: (repository) => teams.get(repository),
+/** Builds the handler; tests inject a fake copy engine (the default is the real one) and the verdict re-read's wait. */
+export function createHandler(
+  copy: (options: CopyOptions) => Promise<CopyResult> = copyImage,
+  options: { readonly sleep?: (ms: number) => Promise<void> } = {},
+) {
+  const log = new Logger();
+  return queueHandler(
+    () => {
+      const config = bundledConfig();
+      const metrics = createMetrics();
+      const account = process.env[ENV.ACCOUNT] || config.env.account;
+      if (!account) throw new Error(`missing environment variable ${ENV.ACCOUNT} (the deployment's account)`);
+      const teams = new Map(config.repositories.map((r) => [r.name, r.team]));
+      const topicArn = requiredEnv(ENV.FINDINGS_TOPIC);
+      const stateTable = requiredEnv(ENV.STATE_TABLE);
+      const handle = replicationRecordHandler({
+        config,
+        deployment: { account, region: process.env.AWS_REGION || config.env.region },
+        copy,
+        // ECR tokens are cached per account and region for the life of the container.
+        ecrCredentials: ecrCredentialProvider((region) => new ECRClient({ ...AWS_CLIENT_CONFIG, region })),
+        readSecret: secretCredentialsReader(clients.secrets),
+        audit: new AuditWriter(clients.dynamodb, {
+          tableName: requiredEnv(ENV.AUDIT_TABLE),
+          retentionDays: config.audit.retentionDays,
+        }),
+        state: new ImageStateStore(clients.dynamodb, stateTable),
+        ledger: new ReplicationLedger(clients.dynamodb, stateTable),
+        alert: (alert) => publishReplicationFailureAlert(clients.sns, topicArn, alert),
+        teamOf: (repository) => teams.get(repository),
+        log: {
+          info: (message, extra) => log.info(message, extra ?? {}),
+          error: (message, extra) => log.error(message, extra ?? {}),
+        },
+        onOutcome: (outcome) => emit(metrics, outcome),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+      });
+      return { handle, flush: () => metrics.publishStoredMetrics() };
     },
-  };
+    // One image at a time keeps memory bounded by the engine's chunk size x concurrency.
+    { sequential: true },
+  );
 }
 
-function emit(metrics: Metrics, outcome: DestinationOutcome): void {
+function emit(metrics: ReturnType<typeof createMetrics>, outcome: DestinationOutcome): void {
   if (outcome.result === 'succeeded') {
     recordMetric(metrics, 'ReplicationsSucceeded');
     recordMetric(metrics, 'ReplicationBytes', outcome.bytesCopied);
@@ -79,77 +84,6 @@ function emit(metrics: Metrics, outcome: DestinationOutcome): void {
   } else {
     recordMetric(metrics, 'ReplicationsFailed');
   }
-}
-
-/** Builds the handler; tests inject a fake copy engine (the default is the real one). */
-export function createHandler(copy: (options: CopyOptions) => Promise<CopyResult> = copyImage) {
-  let runtime: Runtime | undefined;
-  const recordHandler = async (record: SQSRecord, context?: Context): Promise<void> => {
-    try {
-      runtime ??= init(copy);
-    } catch (error) {
-      logger.error('replicator misconfigured', {
-        messageId: record.messageId,
-        reason: (error as Error).message,
-      });
-      throw error;
-    }
-    const { deps, metrics } = runtime;
-    let message;
-    try {
-      message = parseReplicationMessage(record.body);
-    } catch (error) {
-      logger.error('replication message rejected', {
-        messageId: record.messageId,
-        reason: (error as Error).message,
-      });
-      throw error;
-    }
-    const log = {
-      messageId: record.messageId,
-      eventId: message.eventId,
-      rule: message.rule,
-      repository: message.repository,
-      digest: message.digest,
-    };
-    const remaining = context?.getRemainingTimeInMillis?.();
-    const signal =
-      remaining !== undefined ? AbortSignal.timeout(Math.max(1_000, remaining - ABORT_MARGIN_MS)) : undefined;
-    // SentTimestamp is the same on every delivery of this message: the audit rows' time and so their idempotency key.
-    const sent = Number(record.attributes?.SentTimestamp);
-    const time = new Date(Number.isFinite(sent) && sent > 0 ? sent : Date.now()).toISOString();
-    try {
-      const report = await replicate(
-        message,
-        {
-          ...deps,
-          ...(signal ? { copyOptions: { signal } } : {}),
-          onOutcome: (outcome) => {
-            emit(metrics, outcome);
-            logger.info('destination done', { ...log, ...outcome });
-          },
-        },
-        { time },
-      );
-      logger.info('replicated', { ...log, destinations: report.outcomes.length });
-    } catch (error) {
-      const reason =
-        error instanceof ReplicationFailedError
-          ? error.message
-          : `${(error as Error).name}: ${(error as Error).message}`;
-      logger.error('replication failed; the message will be retried, then dead-lettered', { ...log, reason });
-      throw error;
-    }
-  };
-
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    try {
-      // One image at a time keeps memory bounded by the engine's chunk size x concurrency.
-      return await processSqsBatch(event, recordHandler, context, { sequential: true });
-    } finally {
-      runtime?.metrics.publishStoredMetrics();
-    }
-  };
 }
 
 export const handler = createHandler();

@@ -137,6 +137,7 @@ export class AutomationStack extends Stack {
       this.replicator = new GatedReplicator(this, 'GatedReplicator', {
         config,
         auditTable: this.auditTable.table,
+        stateTable: this.stateTable.table,
         alertTopic: this.findings.topic,
       });
       this.enableReplication(this.replicator.queue);

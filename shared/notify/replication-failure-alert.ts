@@ -1,5 +1,5 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import type { ReplicationMessage } from '../replication/message';
+import type { ReplicationJob } from '../replication/resolve-request';
 import type { DestinationOutcome } from '../replication/replicate';
 
 /** The `verdict` message attribute of a failed replication alert: subscribers filter on it. */
@@ -18,7 +18,7 @@ export interface ReplicationFailureAlert {
  * next; it carries error messages from the copy engine, which never contain credentials.
  */
 export function buildReplicationFailureAlert(
-  message: ReplicationMessage,
+  message: ReplicationJob,
   outcomes: readonly DestinationOutcome[],
   team: string | undefined,
 ): ReplicationFailureAlert {

@@ -1,15 +1,40 @@
-import { REPLICATION_MESSAGE_VERSION, ReplicationMessageError, type ReplicationMessage } from './message';
+import {
+  REPLICATION_MESSAGE_VERSION,
+  ReplicationMessageError,
+  type ReplicationMessageDestination,
+} from './message';
 
 // The replicator's side of the replication queue: its trust boundary. Kept apart from message.ts so the
 // scan-events bundle, which only builds messages from validated inputs, does not ship the validator.
+//
+// A message is a request, never an instruction: only its identity (event, rule, repository, digest) and its
+// tags are used, and only once resolve-request.ts has checked them against the compiled-in config. The
+// source and destinations that senders still include are parsed so resolve-request.ts can compare them with
+// the config (a mismatch rejects the message); other top-level keys are ignored, so newer or older senders
+// keep working.
 //
 // Hand-written validation, no schema library: the message is built by the scan-events function and parsed
 // by the replicator, and both bundles have a size and cold-start budget (zod/mini alone cost ~21 KB in
 // scan-events). The destination shape mirrors the config's replicationDestinationSchema and the config
 // primitives; test/unit/replication/message.test.ts keeps the two in step.
 
+/** A parsed replication message: what a sender asked for, not yet checked against the config. */
+export interface ReplicationRequest {
+  readonly version: typeof REPLICATION_MESSAGE_VERSION;
+  readonly eventId: string;
+  readonly rule: string;
+  readonly repository: string;
+  readonly digest: string;
+  /** The tags the sender saw matching the rule ([] when absent): a hint, filtered by the rule's tagPatterns. */
+  readonly tags: readonly string[];
+  /** Older senders: where the image lives (compared with the deployment's account and region). */
+  readonly source?: { readonly account: string; readonly region: string };
+  /** Older senders: the rule's destinations (each compared with the rule's). */
+  readonly destinations?: readonly ReplicationMessageDestination[];
+}
+
 /** Parses an SQS body; throws ReplicationMessageError naming the first bad field. */
-export function parseReplicationMessage(body: string): ReplicationMessage {
+export function parseReplicationMessage(body: string): ReplicationRequest {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -38,12 +63,15 @@ const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const NON_EMPTY = /^.+$/s;
+// The config's rule name grammar, and an event id as EventBridge (a UUID) or a test writes it: no text of
+// a sender's choosing reaches a log line, an audit key or an alert.
+const RULE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const REPOSITORY_NAME = /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-function parseReplicationMessageObject(value: unknown): ReplicationMessage {
+function parseReplicationMessageObject(value: unknown): ReplicationRequest {
   const issues: Issue[] = [];
   const message = readMessage(value, issues);
   if (issues.length > 0) {
@@ -53,7 +81,7 @@ function parseReplicationMessageObject(value: unknown): ReplicationMessage {
     throw new ReplicationMessageError(`invalid replication message: ${where}: ${first.message}${more}`);
   }
   // No issue: every field was checked above, so the object has the message's shape.
-  return message as unknown as ReplicationMessage;
+  return message as unknown as ReplicationRequest;
 }
 
 function isObject(value: unknown): value is Obj {
@@ -62,13 +90,15 @@ function isObject(value: unknown): value is Obj {
 
 /**
  * Reads an object with exactly `fields` (in order): each reader gets the field's value and path and returns
- * the output value, or `undefined` to leave an absent optional field out. Unknown keys are one issue.
+ * the output value, or `undefined` to leave an absent optional field out. Unknown keys are one issue, unless
+ * `ignoreUnknown` (the message's top level: keys of other senders' versions are left out).
  */
 function strictObject(
   value: unknown,
   path: Path,
   issues: Issue[],
   fields: Readonly<Record<string, (value: unknown, path: Path) => unknown>>,
+  ignoreUnknown = false,
 ): Obj | undefined {
   if (!isObject(value)) {
     issues.push({ path, message: INVALID });
@@ -79,6 +109,7 @@ function strictObject(
     const result = read(value[key], [...path, key]);
     if (key in value || result !== undefined) out[key] = result;
   }
+  if (ignoreUnknown) return out;
   const unknown: string[] = [];
   for (const key in value) if (!Object.prototype.hasOwnProperty.call(fields, key)) unknown.push(key);
   if (unknown.length > 0) issues.push({ path, message: INVALID });
@@ -136,18 +167,25 @@ function readMessage(value: unknown, issues: Issue[]): Obj | undefined {
         issues.push({ path, message: min[1] });
       return items;
     };
-  return strictObject(value, [], issues, {
-    version: (v, path) => {
-      if (v !== REPLICATION_MESSAGE_VERSION)
-        issues.push({ path, message: `expected version ${REPLICATION_MESSAGE_VERSION}` });
-      return v;
+  const tags = array(text(IMAGE_TAG, 'expected an image tag'));
+  return strictObject(
+    value,
+    [],
+    issues,
+    {
+      version: (v, path) => {
+        if (v !== REPLICATION_MESSAGE_VERSION)
+          issues.push({ path, message: `expected version ${REPLICATION_MESSAGE_VERSION}` });
+        return v;
+      },
+      eventId: text(EVENT_ID, 'expected the triggering event id (letters, digits, . _ : -)'),
+      rule: text(RULE_NAME, 'expected a gated replication rule name'),
+      source: optional((v, path) => strictObject(v, path, issues, { account, region })),
+      repository: text(REPOSITORY_NAME, 'expected an ECR repository name'),
+      digest: text(DIGEST, 'expected an image digest such as sha256:<64 hex>'),
+      tags: (v, path) => (v === undefined ? [] : tags(v, path)),
+      destinations: optional(array(destination, [1, 'expected at least one destination'])),
     },
-    eventId: text(NON_EMPTY, 'expected the triggering event id'),
-    rule: text(NON_EMPTY, 'expected a rule name'),
-    source: (v, path) => strictObject(v, path, issues, { account, region }),
-    repository: text(REPOSITORY_NAME, 'expected an ECR repository name'),
-    digest: text(DIGEST, 'expected an image digest such as sha256:<64 hex>'),
-    tags: array(text(IMAGE_TAG, 'expected an image tag')),
-    destinations: array(destination, [1, 'expected at least one destination']),
-  });
+    true,
+  );
 }

@@ -13,7 +13,7 @@ import {
   buildReplicationFailureAlert,
   type ReplicationFailureAlert,
 } from '../notify/replication-failure-alert';
-import type { ReplicationMessage } from './message';
+import type { ReplicationJob } from './resolve-request';
 import { destinationCredentials, type SecretCredentialsReader } from './registry-credentials';
 
 /** What happened at one destination. */
@@ -62,6 +62,11 @@ export interface ReplicationDeps {
   readonly teamOf?: (repository: string) => string | undefined;
   /** Called once per destination as soon as it is done (metrics, progress). */
   readonly onOutcome?: (outcome: DestinationOutcome) => void;
+  /**
+   * Records that a destination holds the image and its tags, after its audit row is written (so a crash in
+   * between leaves a redelivery that copies again, cheaply, and finds the row already there).
+   */
+  readonly recordDone?: (destination: ReplicationDestination) => Promise<void>;
   /** Extra copy options (concurrency, chunk size, plain HTTP for tests). */
   readonly copyOptions?: Partial<
     Omit<CopyOptions, 'source' | 'destination' | 'sourceCredentials' | 'destinationCredentials'>
@@ -100,7 +105,7 @@ export class ReplicationFailedError extends Error {
  * ReplicationFailedError is thrown.
  */
 export async function replicate(
-  message: ReplicationMessage,
+  message: ReplicationJob,
   deps: ReplicationDeps,
   options: ReplicateOptions,
 ): Promise<ReplicationReport> {
@@ -120,6 +125,8 @@ export async function replicate(
     if (outcome.result === 'failed') {
       failureRows.push(row);
       if (!duplicate) anyNewFailure = true;
+    } else {
+      await deps.recordDone?.(destination);
     }
   }
 
@@ -227,7 +234,7 @@ export async function copyToDestination(
 }
 
 /** The `replicated` audit row of one destination; its event id makes it unique per message, rule, destination and result. */
-export function auditRow(message: ReplicationMessage, outcome: DestinationOutcome, time: string): AuditEntry {
+export function auditRow(message: ReplicationJob, outcome: DestinationOutcome, time: string): AuditEntry {
   return {
     repository: message.repository,
     digest: message.digest,
@@ -250,6 +257,6 @@ export function auditRow(message: ReplicationMessage, outcome: DestinationOutcom
 }
 
 /** The text form of the source image, for logs. */
-export function describeSource(message: ReplicationMessage): string {
+export function describeSource(message: ReplicationJob): string {
   return formatReference(sourceReference(message.source, message.repository, message.digest));
 }

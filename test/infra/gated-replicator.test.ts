@@ -72,11 +72,22 @@ function build(cfg: HarbormasterConfig = config()): Built {
     encryption: TableEncryption.AWS_MANAGED,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });
+  const stateTable = new Table(stack, 'ImageState', {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    encryption: TableEncryption.AWS_MANAGED,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
   const alertTopic = new Topic(stack, 'Findings', {
     masterKey: new Key(stack, 'FindingsKey', { enableKeyRotation: true }),
     enforceSSL: true,
   });
-  const replicator = new GatedReplicator(stack, 'GatedReplicator', { config: cfg, auditTable, alertTopic });
+  const replicator = new GatedReplicator(stack, 'GatedReplicator', {
+    config: cfg,
+    auditTable,
+    stateTable,
+    alertTopic,
+  });
   return { app, stack, replicator };
 }
 
@@ -138,6 +149,8 @@ describe('GatedReplicator', () => {
         Variables: Match.objectLike({
           AUDIT_TABLE_NAME: { Ref: Match.stringLikeRegexp('Audit') },
           FINDINGS_TOPIC_ARN: { Ref: Match.stringLikeRegexp('Findings') },
+          IMAGE_STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('ImageState') },
+          HARBORMASTER_ACCOUNT_ID: ACCOUNT,
           POWERTOOLS_SERVICE_NAME: 'replicator',
         }),
       },
@@ -243,7 +256,26 @@ describe('GatedReplicator', () => {
       }),
     ]);
     expect(statementsWith(template, 'dynamodb:PutItem')).toEqual([
-      expect.objectContaining({ Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] }),
+      expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Audit/), 'Arn'] },
+      }),
+    ]);
+    // The verdict is re-read before a copy; the ledger items are the only state it may write.
+    expect(statementsWith(template, 'dynamodb:GetItem')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ImageState/), 'Arn'] },
+      },
+    ]);
+    expect(statementsWith(template, 'dynamodb:UpdateItem')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ImageState/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPLICATION#*'] } },
+      },
     ]);
     expect(statementsWith(template, 'sns:Publish')).toEqual([
       expect.objectContaining({
@@ -278,14 +310,16 @@ describe('GatedReplicator', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'S');
     const auditTable = new Table(stack, 'T', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const stateTable = new Table(stack, 'S', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
     const alertTopic = new Topic(stack, 'Topic');
+    const props = { config: config(), auditTable, stateTable, alertTopic };
 
-    expect(
-      () => new GatedReplicator(stack, 'R', { config: config(), auditTable, alertTopic, memorySize: 512 }),
-    ).toThrow('GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got 512');
-    expect(
-      () => new GatedReplicator(stack, 'R2', { config: config(), auditTable, alertTopic, maxConcurrency: 1 }),
-    ).toThrow(/maxConcurrency must be an integer from 2 to 1000, got 1/);
+    expect(() => new GatedReplicator(stack, 'R', { ...props, memorySize: 512 })).toThrow(
+      'GatedReplicator: memorySize must be an integer from 1024 to 10240 MB, got 512',
+    );
+    expect(() => new GatedReplicator(stack, 'R2', { ...props, maxConcurrency: 1 })).toThrow(
+      /maxConcurrency must be an integer from 2 to 1000, got 1/,
+    );
   });
 });
 

@@ -65,6 +65,11 @@ export interface GatedReplicatorProps {
   readonly config: HarbormasterConfig;
   /** The audit table: the replicator writes (and, when an alert fails, withdraws) `replicated` rows. */
   readonly auditTable: ITable;
+  /**
+   * The image-state table: the replicator re-reads each image's verdict there before copying (GetItem), and
+   * keeps what it has copied per rule and digest in items of its own (UpdateItem, keys `REPLICATION#...` only).
+   */
+  readonly stateTable: ITable;
   /** The findings topic: failed replications are published there with verdict=replication-failed. */
   readonly alertTopic: ITopic;
   /**
@@ -93,8 +98,9 @@ const VISIBILITY_TIMEOUT = Duration.minutes(90);
 /**
  * Gated replication (G1): the replication queue (with its dead-letter queue) and the replicator function it
  * feeds. The scan path sends one message per image and rule that passed its gate (shared/replication/message.ts);
- * the function copies the image by digest to the rule's destinations with the OCI copy engine, audits every
- * destination and alerts on failure.
+ * the function checks it against its compiled-in config (rule, repository, tags; the destinations and credentials
+ * come from the config), re-reads the image's verdict, copies the image by digest to the rule's destinations
+ * with the OCI copy engine, audits every destination and alerts on failure.
  *
  * IAM is scoped to what the rules name: pull on the managed repositories some rule replicates from, push on the
  * exact destination repository ARNs, GetSecretValue on the named registry secrets. A cross-account ECR
@@ -181,7 +187,10 @@ export class GatedReplicator extends Construct {
       tracing: Tracing.ACTIVE,
       environment: {
         [ENV.AUDIT_TABLE]: props.auditTable.tableName,
+        [ENV.STATE_TABLE]: props.stateTable.tableName,
         [ENV.FINDINGS_TOPIC]: props.alertTopic.topicArn,
+        // The only source a job reads from, whatever a message says.
+        [ENV.ACCOUNT]: Stack.of(this).account,
         POWERTOOLS_SERVICE_NAME: REPLICATOR_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
@@ -220,6 +229,7 @@ export class GatedReplicator extends Construct {
     this.grantEcr(props.config);
     this.grantSecrets(props.config);
     this.grantAudit(props.auditTable);
+    this.grantState(props.stateTable);
     this.grantAlerts(props.alertTopic);
   }
 
@@ -320,6 +330,34 @@ export class GatedReplicator extends Construct {
         effect: Effect.ALLOW,
         actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
+      }),
+    );
+    if (table.encryptionKey) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+        }),
+      );
+    }
+  }
+
+  private grantState(table: ITable): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+      }),
+    );
+    // Its own ledger items only: the replicator never changes an image's state (verdicts, leases).
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPLICATION#*'] } },
       }),
     );
     if (table.encryptionKey) {

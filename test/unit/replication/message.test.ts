@@ -48,10 +48,42 @@ describe('replication message', () => {
     );
   });
 
-  it('rejects a message without destinations', () => {
+  it('rejects an empty destination list, where older senders named the rule destinations', () => {
     const body = JSON.stringify({ ...valid, version: 1, destinations: [] });
 
     expect(() => parseReplicationMessage(body)).toThrow(/destinations: expected at least one destination/);
+  });
+
+  it('parses an identity-only message and ignores top-level keys it does not know', () => {
+    // Prepare: what a sender needs to say; the rest comes from the replicator's config.
+    const body = JSON.stringify({
+      version: 1,
+      eventId: 'evt-1',
+      rule: 'payments-releases-dr',
+      repository: 'payments/api',
+      digest: DIGEST,
+      priority: 'high',
+    });
+
+    // Act
+    const parsed = parseReplicationMessage(body);
+
+    // Assess
+    expect(parsed).toEqual({
+      version: 1,
+      eventId: 'evt-1',
+      rule: 'payments-releases-dr',
+      repository: 'payments/api',
+      digest: DIGEST,
+      tags: [],
+    });
+  });
+
+  it.each([
+    ['rule', 'Payments DR\nforged line', /rule: expected a gated replication rule name/],
+    ['eventId', 'evt 1\nforged', /eventId: expected the triggering event id/],
+  ])('keeps sender text out of logs: a %s of %j is rejected', (field, value, error) => {
+    expect(() => parseWith({ [field]: value })).toThrow(error);
   });
 
   it('builds from the config destination types exactly what the replicator parses', () => {
@@ -118,7 +150,7 @@ describe('replication message stays in step with the config schema', () => {
       // Act
       let parsed: unknown;
       try {
-        parsed = parseWith({ destinations: [destination] }).destinations[0];
+        parsed = parseWith({ destinations: [destination] }).destinations?.[0];
       } catch {
         parsed = undefined;
       }
