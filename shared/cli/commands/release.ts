@@ -74,7 +74,12 @@ export interface ReleaseResult {
 }
 
 /** The config when --config is given or the default file exists; undefined otherwise. */
-function configAt(option: string | undefined): { path: string; config: HarbormasterConfig } | undefined {
+interface LoadedConfig {
+  readonly path: string;
+  readonly config: HarbormasterConfig;
+}
+
+function configAt(option: string | undefined): LoadedConfig | undefined {
   const path = option ?? DEFAULT_CONFIG_PATH;
   if (option === undefined && !existsSync(path)) return undefined;
   return { path, config: loadConfig(path) };
@@ -97,13 +102,12 @@ async function judge(
   ecr: ECRClient,
   data: ImageStateData,
   label: string,
-  options: ReleaseOptions,
+  loaded: LoadedConfig | undefined,
   now: Date,
 ): Promise<ReleaseBasis> {
   const recorded = data.verdict;
   if (recorded?.result === 'pass') return { source: 'recorded', reason: recorded.reason };
   const failing = recorded ? `its recorded verdict fails (${recorded.reason})` : 'it has no recorded verdict';
-  const loaded = configAt(options.config);
   if (!loaded) {
     throw new CliError(
       `cannot release ${label}: ${failing}, and there is no ${DEFAULT_CONFIG_PATH} here to judge its findings with the current policy: pass --config FILE`,
@@ -149,8 +153,12 @@ async function callerArn(deps: CliDeps, aws: AwsOptions): Promise<string> {
   }
 }
 
-function auditStore(deps: CliDeps, aws: AwsOptions, tableName: string, options: ReleaseOptions): AuditStore {
-  const loaded = configAt(options.config);
+function auditStore(
+  deps: CliDeps,
+  aws: AwsOptions,
+  tableName: string,
+  loaded: LoadedConfig | undefined,
+): AuditStore {
   let retentionDays: number;
   if (loaded) retentionDays = loaded.config.audit.retentionDays;
   else {
@@ -297,6 +305,7 @@ Exit codes: 0 released (or already released), 1 refused (not quarantined, or sti
     const key: ImageKey = { repository: ref.repository, digest: ref.digest };
     const label = formatImageRef(key);
     const store = new ImageStateStore(deps.dynamodb(aws), stateTable);
+    const loaded = configAt(options.config);
 
     const state = await stateOf(store, key, stateTable);
     const quarantine = state.data.quarantine;
@@ -308,7 +317,7 @@ Exit codes: 0 released (or already released), 1 refused (not quarantined, or sti
     }
     const eventId = releaseEventId(key.digest, quarantine);
     if (quarantine.released) {
-      const audit = auditStore(deps, aws, tableName, options);
+      const audit = auditStore(deps, aws, tableName, loaded);
       try {
         // A run that stopped after recording the release but before its audit row: write the row now.
         if (!(await hasReleasedRow(audit, key, quarantine)))
@@ -334,9 +343,9 @@ Exit codes: 0 released (or already released), 1 refused (not quarantined, or sti
       return;
     }
 
-    const basis = await judge(ecr, state.data, label, options, deps.now());
+    const basis = await judge(ecr, state.data, label, loaded, deps.now());
     const by = await callerArn(deps, aws);
-    const audit = auditStore(deps, aws, tableName, options);
+    const audit = auditStore(deps, aws, tableName, loaded);
 
     // The image's lease: a scan event of this image waits (is retried) until the release is recorded.
     let lease: Lease;

@@ -216,6 +216,8 @@ describe('harbormaster release (state and audit tables on dynalite, ECR faked wi
       `audit-${table}`,
       '--region',
       'eu-west-1',
+      // Never the checkout's own config: the strict one unless the test names another.
+      ...(args.includes('--config') ? [] : ['--config', join(dir, 'strict.yaml')]),
       ...args,
     ]);
 
@@ -251,7 +253,7 @@ describe('harbormaster release (state and audit tables on dynalite, ECR faked wi
     const before = await state.get(IMAGE);
 
     // Act
-    const code = await release('--reason', 'please', '--config', join(dir, 'strict.yaml'));
+    const code = await release('--reason', 'please');
 
     // Assess: one scan read (counts decide: no allowlist entry could excuse), nothing else.
     expect(code).toBe(1);
