@@ -17,7 +17,7 @@ export function synthSummary(stacks: readonly Stack[], nagViolations: number): s
     `cdk-nag (AwsSolutions, Serverless): passed on ${stacks.length} stacks` +
       (nagViolations > 0 ? `, ${nagViolations} warnings (listed by the CDK)` : ''),
   ];
-  const destinations = stacks.filter((s) => s instanceof HarbormasterDestinationStack);
+  const destinations: readonly Stack[] = stacks.filter((s) => s instanceof HarbormasterDestinationStack);
   if (destinations.length === 0) {
     lines.push('Next:', `  npx cdk bootstrap ${environments.join(' ')}`, '  npx cdk deploy --all');
   } else {
