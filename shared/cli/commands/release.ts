@@ -239,7 +239,7 @@ function formatResult(result: ReleaseResult): string {
   const lines = [
     `${result.image} released by ${result.by}: ${result.reason}`,
     basis?.source === 'current-policy'
-      ? `verdict: passes the current policy of ${basis.config}: ${basis.reason}${basis.allowlisted ? ` (allowlisted: ${basis.allowlisted.join(', ')})` : ''}`
+      ? `verdict: passes the current policy of ${basis.config}: ${basis.reason}`
       : `verdict: ${basis?.reason ?? ''} (recorded)`,
     `restored ${result.restoredTags.length} tag(s): ${tagList(result.restoredTags)}`,
   ];

@@ -355,7 +355,9 @@ describe('harbormaster release (state and audit tables on dynalite, ECR faked wi
       },
     ]);
     expect(out).toContain(`${REPO}@${DIGEST} released by ${CALLER}: CVE-2026-0001 allowlisted (SEC-112)\n`);
-    expect(out).toContain('(allowlisted: CVE-2026-0001)');
+    expect(out).toMatch(
+      /^verdict: passes the current policy of .*allowlisted\.yaml: pass: .*allowlisted: CVE-2026-0001$/m,
+    );
     expect(out).toContain('restored 4 tag(s): latest, v1, v1.4, v1.4.2\n');
     expect(out).toContain(`keeper tag ${KEEPER} removed\n`);
   });
