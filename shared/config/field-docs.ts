@@ -130,7 +130,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'replication.rules[].destinations': 'Where ECR copies; each must differ from the source registry.',
   'replication.rules[].destinations[].region': 'Destination region.',
   'replication.rules[].destinations[].account':
-    'Destination account (quoted); default env.account. That account must allow yours with a registry policy.',
+    'Destination account (quoted); default env.account. Another account gets a HarbormasterDestination stack (its registry policy) to deploy with its credentials.',
   'replication.rules[].repositoryPrefixes':
     'Only repositories whose names start with one of these replicate, e.g. [payments/]; all when omitted.',
 
@@ -168,7 +168,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'ecr (another region or account) or registry (an OCI registry outside ECR).',
   'gatedReplication[].destinations[].region': 'ecr: destination region.',
   'gatedReplication[].destinations[].account':
-    'ecr: destination account (quoted); default env.account. Another account creates the repositories and allows the replicator role.',
+    'ecr: destination account (quoted); default env.account. Another account gets a HarbormasterDestination stack (the repositories, allowing the replicator role) to deploy with its credentials.',
   'gatedReplication[].destinations[].repositoryPrefix':
     'Prepended to the source name, path components each ending in "/": dr/ makes payments/api dr/payments/api. Default "".',
   'gatedReplication[].destinations[].host':
