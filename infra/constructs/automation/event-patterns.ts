@@ -33,20 +33,20 @@ export interface ManagedRepositoryFilter {
   readonly arnOf: (name: string) => string;
   /** The registry's account (a token for an environment-agnostic stack): events of other accounts are ignored. */
   readonly account: string;
-}
   /**
    * Managed repositories with `scan.requireSignature`: pushes of signatures there go to the scan function too.
    * @default - none
    */
   readonly signatureRepositories?: readonly string[];
+}
 
-/** `ECR Image Action` (push, delete, archive/restore) and `ECR Replication Action` of managed repositories. */
 /** What a signature referrer is pushed as (notation 1.x and cosign 3: an OCI image manifest; ORAS 1.0: artifact). */
 export const REFERRER_MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.artifact.manifest.v1+json',
 ] as const;
 
+/** `ECR Image Action` (push, delete, archive/restore) and `ECR Replication Action` of managed repositories. */
 export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<string, EventPattern> {
   return chunked('EcrImageEvents', filter.names, 0, (names) => ({
     source: [ECR_SOURCE],
@@ -64,7 +64,26 @@ export function imageEventPatterns(filter: ManagedRepositoryFilter): Record<stri
  * the function reads the manifest to tell one from a platform image).
  */
 export function scanEventPatterns(filter: ManagedRepositoryFilter): Record<string, EventPattern> {
+  const signed = filter.signatureRepositories ?? [];
+  const signaturePush = (tag: unknown[], mediaTypes?: readonly string[]) => (names: string[]) => ({
+    source: [ECR_SOURCE],
+    detailType: ['ECR Image Action'],
+    account: [filter.account],
+    detail: {
+      'action-type': ['PUSH'],
+      result: ['SUCCESS'],
+      'image-tag': tag,
+      ...(mediaTypes ? { 'manifest-media-type': [...mediaTypes] } : {}),
+      'repository-name': names,
+    },
+  });
   return {
+    ...(signed.length > 0
+      ? {
+          ...chunked('EcrSignatureTagPush', signed, 0, signaturePush([{ suffix: '.sig' }])),
+          ...chunked('EcrReferrerPush', signed, 0, signaturePush([''], REFERRER_MANIFEST_TYPES)),
+        }
+      : {}),
     ...chunked('EcrIndexPush', filter.names, 0, (names) => ({
       source: [ECR_SOURCE],
       detailType: ['ECR Image Action'],
@@ -82,26 +101,7 @@ export function scanEventPatterns(filter: ManagedRepositoryFilter): Record<strin
       account: [filter.account],
       detail: { 'repository-name': names },
     })),
-  const signed = filter.signatureRepositories ?? [];
-  const signaturePush = (tag: unknown[], mediaTypes?: readonly string[]) => (names: string[]) => ({
-    source: [ECR_SOURCE],
-    detailType: ['ECR Image Action'],
-    account: [filter.account],
-    detail: {
-      'action-type': ['PUSH'],
-      result: ['SUCCESS'],
-      'image-tag': tag,
-      ...(mediaTypes ? { 'manifest-media-type': [...mediaTypes] } : {}),
-      'repository-name': names,
-    },
-  });
     ...chunked('InspectorScan', filter.names, ARN_OVERHEAD, (names) => ({
-    ...(signed.length > 0
-      ? {
-          ...chunked('EcrSignatureTagPush', signed, 0, signaturePush([{ suffix: '.sig' }])),
-          ...chunked('EcrReferrerPush', signed, 0, signaturePush([''], REFERRER_MANIFEST_TYPES)),
-        }
-      : {}),
       source: [INSPECTOR_SOURCE],
       detailType: [INSPECTOR_SCAN_DETAIL_TYPE],
       account: [filter.account],
