@@ -47,7 +47,7 @@ export class AutomationStack extends Stack {
   /** One item per image digest: verdict, last alert, quarantine, index/children, event leases. */
   public readonly stateTable: ImageStateTable;
   public readonly findings: FindingsTopic;
-  /** Push, delete, archive/restore and replication events -> audit, auto-tag. */
+  /** Push, delete, archive/restore and native replication results (from every destination region) -> audit, auto-tag, alert. */
   public readonly imageEvents: EventPipeline;
   /** Basic and enhanced scan results -> verdict, audit, alert, promote/quarantine, replication. */
   public readonly scanEvents: EventPipeline;
@@ -83,11 +83,17 @@ export class AutomationStack extends Stack {
       functionDir: 'image-events',
       config,
       description: 'image events of managed repositories: audit trail and auto-tags',
-      environment: { [ENV.AUDIT_TABLE]: this.auditTable.table.tableName, [ENV.ACCOUNT]: this.account },
+      environment: {
+        [ENV.AUDIT_TABLE]: this.auditTable.table.tableName,
+        [ENV.ACCOUNT]: this.account,
+        // A FAILED native replication (forwarded from its destination region) is alerted on the findings topic.
+        [ENV.FINDINGS_TOPIC]: this.findings.topic.topicArn,
+      },
     });
     grantRepositoryActions(this.imageEvents.handler, this, IMAGE_FUNCTION_ECR_ACTIONS, repositoryNames);
     this.auditTable.grantWrite(this.imageEvents.handler);
     this.auditTable.grantRead(this.imageEvents.handler);
+    this.findings.grantPublish(this.imageEvents.handler);
 
     this.scanEvents = new EventPipeline(this, 'ScanEvents', {
       eventPatterns: scanEventPatterns(managed),
@@ -111,12 +117,6 @@ export class AutomationStack extends Stack {
     // The Inspector rules are always deployed (a registry can switch to enhanced scanning at any time), and
     // DescribeImageScanFindings of an enhanced scan needs inspector2:ListFindings: grant it whenever they exist.
     grantEnhancedScanFindings(this, 'ScanEventsInspectorFindings', this.scanEvents.handlerRole);
-    this.auditTable.grantWrite(this.scanEvents.handler);
-    this.auditTable.grantRead(this.scanEvents.handler);
-    this.findings.grantPublish(this.scanEvents.handler);
-
-    const slackSecret = config.notifications.slackWebhookSecret;
-    if (slackSecret) {
     if (signatureRepositories.length > 0) {
       grantSignatureReads(
         this,
@@ -125,6 +125,12 @@ export class AutomationStack extends Stack {
         signatureRepositories,
       );
     }
+    this.auditTable.grantWrite(this.scanEvents.handler);
+    this.auditTable.grantRead(this.scanEvents.handler);
+    this.findings.grantPublish(this.scanEvents.handler);
+
+    const slackSecret = config.notifications.slackWebhookSecret;
+    if (slackSecret) {
       this.slackNotifier = new SlackNotifier(this, 'SlackNotifier', {
         topic: this.findings.topic,
         webhookSecretName: slackSecret,
@@ -148,6 +154,7 @@ export class AutomationStack extends Stack {
     this.dashboard = new HarbormasterDashboard(this, 'Dashboard', observed);
     this.alarms = new HarbormasterAlarms(this, 'Alarms', {
       ...observed,
+      nativeReplicationServiceName: this.imageEvents.serviceName,
       alarmEmails: config.operations.alarmEmails,
     });
 

@@ -150,7 +150,13 @@ export function planImageEvent(event: ImageEvent | ReplicationEvent, ctx: PlanCo
         {
           type: 'audit',
           action: 'replicated',
-          detail: { via: 'ecr-native-replication', result: event.result, tags: [...event.tags] },
+          // region: the destination, where ECR reported the result (the row lives in the home table).
+          detail: {
+            via: 'ecr-native-replication',
+            result: event.result,
+            region: event.region,
+            tags: [...event.tags],
+          },
         },
       ];
   }

@@ -474,6 +474,8 @@ describe('AutomationStack queues and functions', () => {
     expect(envs.find((env) => env.POWERTOOLS_SERVICE_NAME === 'image-events')).toEqual({
       [ENV.AUDIT_TABLE]: { Ref: logicalId(stack, stack.auditTable.table as never) },
       [ENV.ACCOUNT]: ACCOUNT,
+      // A FAILED native replication is alerted there.
+      [ENV.FINDINGS_TOPIC]: { Ref: logicalId(stack, stack.findings.topic as never) },
       POWERTOOLS_SERVICE_NAME: 'image-events',
       POWERTOOLS_METRICS_NAMESPACE: 'Harbormaster',
     });
@@ -564,7 +566,14 @@ describe('AutomationStack IAM', () => {
         },
       ]),
     );
-    expect(statements.flatMap(actionsOf)).not.toEqual(expect.arrayContaining(['sns:Publish']));
+    // sns:Publish on the findings topic only (a FAILED native replication's alert).
+    expect(statements.filter((st) => actionsOf(st).includes('sns:Publish'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalId(stack, stack.findings.topic as never) },
+      },
+    ]);
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('inspector2:'))).toEqual([]);
   });
 

@@ -466,9 +466,18 @@ describe('creation templates in native replication destination regions', () => {
     });
   });
 
-  it('creates no stack without REPLICATION templates', () => {
-    const { stacks } = appWith(
+  it('without REPLICATION templates, still creates the stack (it forwards replication results) with no template', () => {
+    const { stacks, templates } = appWith(
       (d) => (d.creationTemplates = [{ prefix: 'docker-hub', appliedFor: ['PULL_THROUGH_CACHE'] }]),
+    );
+    expect(stacks.map((s) => s.stackName)).toEqual(['HarbormasterReplicationTemplates-eu-central-1']);
+    templates[0].resourceCountIs('AWS::ECR::RepositoryCreationTemplate', 0);
+    templates[0].resourceCountIs('AWS::Events::Rule', 1);
+  });
+
+  it('creates no stack without a same-account native replication destination', () => {
+    const { stacks } = appWith(
+      (d) => (d.replication.rules = [{ destinations: [{ region: 'us-east-1', account: '999988887777' }] }]),
     );
     expect(stacks).toEqual([]);
   });

@@ -32,6 +32,12 @@ export interface HarbormasterAlarmsProps {
    * @default 'replicator'
    */
   readonly replicationServiceName?: string;
+  /**
+   * The `service` dimension of the image-events function, which emits ReplicationsFailed for a FAILED native
+   * ECR replication.
+   * @default - no alarm on native replication
+   */
+  readonly nativeReplicationServiceName?: string;
   /** Emails subscribed to the operations topic (config `operations.alarmEmails`); each must confirm by email. */
   readonly alarmEmails: readonly string[];
   /** @default Duration.minutes(5) */
@@ -47,7 +53,7 @@ export interface HarbormasterAlarmsProps {
 export class HarbormasterAlarms extends Construct {
   readonly topic: Topic;
   readonly topicKey: Key;
-  /** Every alarm created, in the order: dead-letter queues, function errors, failed replications. */
+  /** Every alarm created, in the order: dead-letter queues, function errors, failed replications (gated, native). */
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: HarbormasterAlarmsProps) {
@@ -143,7 +149,21 @@ export class HarbormasterAlarms extends Construct {
         statistic: Stats.SUM,
         period,
       }),
-      'Harbormaster: a replication failed (native ECR or gated copy). `harbormaster audit REPO@DIGEST` shows the image timeline.',
+      'Harbormaster: a gated replication copy failed. `harbormaster audit REPO@DIGEST` shows the image timeline.',
     );
+    if (props.nativeReplicationServiceName) {
+      alarm(
+        'NativeReplicationsFailed',
+        new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.ReplicationsFailed,
+          dimensionsMap: { service: props.nativeReplicationServiceName },
+          statistic: Stats.SUM,
+          period,
+        }),
+        'Harbormaster: ECR native replication reported FAILED in a destination region (the alert names it). ' +
+          '`harbormaster audit REPO@DIGEST` shows the image timeline.',
+      );
+    }
   }
 }

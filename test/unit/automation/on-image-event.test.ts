@@ -6,12 +6,13 @@ import {
   ListImagesCommand,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AuditStore } from '../../../shared/audit/store';
 import type { AutomationDeps } from '../../../shared/automation/execute-plan';
 import { onImageEvent } from '../../../shared/automation/on-image-event';
-import type { ImageEvent } from '../../../shared/domain/types';
+import type { ImageEvent, ReplicationEvent } from '../../../shared/domain/types';
 import {
   NOW,
   conditionalCheckFailed,
@@ -23,6 +24,7 @@ import {
 
 const ecr = mockClient(ECRClient);
 const ddb = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
 const MANIFEST = '{"schemaVersion":2}';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -205,5 +207,132 @@ describe('onImageEvent', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 2);
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
     expect(ecr.calls()).toHaveLength(0);
+  });
+
+  describe('native replication results forwarded from the destination region', () => {
+    const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:findings';
+    const withAlerts = () => ({ ...deps, sns: new SNSClient({}), topicArn: TOPIC });
+
+    beforeEach(() => {
+      sns.reset();
+      sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+    });
+
+    it('records SUCCESS from eu-central-1 as one replicated row naming the region, and alerts nobody', async () => {
+      // Prepare: the sample's region is the destination (eu-central-1); the home table is eu-west-1's.
+      const event = normalized<ReplicationEvent>('ecr-replication-success');
+
+      // Act
+      const outcome = await onImageEvent(event, withAlerts());
+
+      // Assess
+      expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['replicated'] });
+      expect(ddb.calls()).toHaveLength(1);
+      const input = ddb.commandCalls(PutItemCommand)[0].args[0].input;
+      expect(input.TableName).toBe('audit');
+      expect(input.ConditionExpression).toBe('attribute_not_exists(#pk)');
+      expect(input.Item?.pk).toEqual({ S: `IMAGE#payments/api@${event.digest}` });
+      expect(input.Item?.sk).toEqual({ S: `2026-11-20T09:15:41.000Z#replicated#${event.id}` });
+      expect(input.Item?.action).toEqual({ S: 'replicated' });
+      expect(input.Item?.detail).toEqual({
+        M: {
+          via: { S: 'ecr-native-replication' },
+          result: { S: 'SUCCESS' },
+          region: { S: 'eu-central-1' },
+          tags: { L: [{ S: 'v1.4.2' }] },
+        },
+      });
+      expect(sns.calls()).toHaveLength(0);
+      expect(ecr.calls()).toHaveLength(0);
+      expect(metrics).toEqual(['ReplicationsSucceeded=1']);
+    });
+
+    it('alerts a FAILED result once on the findings topic, counts it, then records the row', async () => {
+      // Prepare
+      const event = normalized<ReplicationEvent>('ecr-replication-failed');
+      const digest = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+
+      // Act
+      const outcome = await onImageEvent(event, withAlerts());
+
+      // Assess: one consistent read of the event's own row, the alert, then the row.
+      expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['replicated'] });
+      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['QueryCommand', 'PutItemCommand']);
+      expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+        TableName: 'audit',
+        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: {
+          ':pk': { S: `IMAGE#payments/worker@${digest}` },
+          ':sk': { S: `2026-11-20T09:16:02.000Z#replicated#${event.id}` },
+        },
+        ProjectionExpression: '#pk',
+        ConsistentRead: true,
+        Limit: 1,
+      });
+      expect(sns.calls()).toHaveLength(1);
+      expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+        TopicArn: TOPIC,
+        Subject: '[Harbormaster] REPLICATION FAILED payments/worker@sha256:9f86d081884c to eu-central-1',
+        Message: [
+          `ECR native replication of payments/worker@${digest} to eu-central-1 failed.`,
+          'Account 111122223333; ECR reported it in eu-central-1 and Harbormaster forwarded it home.',
+          '',
+          'Check what ECR needs to write the replica there: the replication rule, the destination registry policy,',
+          'its repository creation templates and KMS key. ECR replicates on push: pushing the image again retries.',
+          '',
+          `Timeline: harbormaster audit payments/worker@${digest}`,
+          'Event: d9c244c2-713a-ff84-f3b2-5a577c9cb0aa',
+        ].join('\n'),
+        MessageAttributes: {
+          verdict: { DataType: 'String', StringValue: 'replication-failed' },
+          repository: { DataType: 'String', StringValue: 'payments/worker' },
+          rule: { DataType: 'String', StringValue: 'ecr-native-replication' },
+          region: { DataType: 'String', StringValue: 'eu-central-1' },
+          team: { DataType: 'String', StringValue: 'payments' },
+        },
+      });
+      const item = ddb.commandCalls(PutItemCommand)[0].args[0].input.Item;
+      expect(item?.pk).toEqual({ S: `IMAGE#payments/worker@${digest}` });
+      expect(item?.sk).toEqual({ S: `2026-11-20T09:16:02.000Z#replicated#${event.id}` });
+      expect(item?.detail).toEqual({
+        M: {
+          via: { S: 'ecr-native-replication' },
+          result: { S: 'FAILED' },
+          region: { S: 'eu-central-1' },
+          tags: { L: [] },
+        },
+      });
+      expect(metrics).toEqual(['ReplicationsFailed=1', 'AlertsSent=1']);
+      expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+        'native replication FAILED: alerted',
+      ]);
+    });
+
+    it('sends no second alert for a redelivered FAILED result whose row is already written', async () => {
+      // Prepare
+      const event = normalized<ReplicationEvent>('ecr-replication-failed');
+      ddb.on(QueryCommand).resolves({ Items: [{ pk: { S: `IMAGE#payments/worker@${event.digest}` } }] });
+
+      // Act
+      const outcome = await onImageEvent(event, withAlerts());
+
+      // Assess
+      expect(outcome).toEqual({ status: 'duplicate', eventId: event.id });
+      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['QueryCommand']);
+      expect(sns.calls()).toHaveLength(0);
+      expect(metrics).toEqual([]);
+    });
+
+    it('fails a FAILED result loudly when no findings topic is configured, writing nothing', async () => {
+      const event = normalized<ReplicationEvent>('ecr-replication-failed');
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      await expect(onImageEvent(event, deps)).rejects.toThrow(
+        /FAILED but no findings topic is set \(FINDINGS_TOPIC_ARN\)/,
+      );
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+      expect(sns.calls()).toHaveLength(0);
+    });
   });
 });

@@ -108,7 +108,11 @@ describe('planImageEvent', () => {
     ['ecr-replication-failed', 'FAILED', []],
   ])('%s: audit replicated with the result', (name, result, tags) => {
     expect(planEvent(event(name), ctx())).toEqual([
-      { type: 'audit', action: 'replicated', detail: { via: 'ecr-native-replication', result, tags } },
+      {
+        type: 'audit',
+        action: 'replicated',
+        detail: { via: 'ecr-native-replication', result, region: 'eu-central-1', tags },
+      },
     ]);
   });
 });
