@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import 'aws-sdk-client-mock-jest';
 import { AuditStore } from '../../../shared/audit/store';
 import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-event';
-import type { RegistryRepository } from '../../../shared/automation/scan-signature';
+import { ecrScanSignatures, type RegistryRepository } from '../../../shared/automation/scan-signature';
 import type { HarbormasterConfig } from '../../../shared/config/schema';
 import type { ImageEvent, ScanEvent } from '../../../shared/domain/types';
 import { runtimeConfig } from '../../../shared/runtime/runtime-config';
@@ -553,5 +553,24 @@ describe('scan verdict with requireSignature: a multi-arch index', () => {
       actions: ['verdict', 'promoted', 'replicate:payments-releases-dr'],
     });
     expect(ecr).toHaveReceivedCommandWith(PutImageCommand, { imageDigest: INDEX, imageTag: 'approved' });
+  });
+});
+
+describe('ecrScanSignatures (the function wiring)', () => {
+  it('compiles the trusted signers once and keeps one ECR signature source per repository', () => {
+    // Act
+    const wired = ecrScanSignatures(runtimeConfig(signingConfig()), new ECRClient({ region: 'eu-west-1' }));
+    const where = { account: '111122223333', region: 'eu-west-1', repository: REPO };
+    const first = wired.source(where);
+
+    // Assess: sources are lazy (no request before a read), and reused so the ECR token is cached.
+    expect(wired.signers.map((signer) => [signer.name, signer.type])).toEqual([
+      ['payments-signer', 'notation'],
+      ['ci', 'cosign'],
+    ]);
+    expect(wired.source(where)).toBe(first);
+    expect(wired.source({ ...where, repository: 'payments/api' })).not.toBe(first);
+    expect(first.requests).toBe(0);
+    expect(ecr.calls()).toEqual([]);
   });
 });
