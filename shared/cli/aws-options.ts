@@ -220,7 +220,8 @@ export function auditTableName(flag: string | undefined, deps: CliDeps): string 
  * (callers that cannot work without it use requiredStateTableName).
  */
 export function stateTableName(flag: string | undefined, deps: CliDeps): string | undefined {
-  return flag ?? deps.env[STATE_TABLE_ENV] ?? undefined;
+  // An empty value (a CI variable left blank) counts as unset.
+  return flag || deps.env[STATE_TABLE_ENV] || undefined;
 }
 
 /** The image-state table; a clear error naming the flag, the variable and the stack output when neither is set. */

@@ -4,7 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { toAttributeMap } from '../../shared/audit/attribute-values';
+import { imageStateKey } from '../../shared/state/image-state-store';
 import { packThisPackage } from '../support/packed-package';
+import { recorded } from '../support/image-state';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,15 +25,38 @@ interface Action {
   runs: { using: string; steps: ActionStep[] };
 }
 
-/** A stand-in for the ECR API: one image, its scan complete with the given counts and findings. */
-function fakeEcr(counts: Record<string, number>, findings: { name: string; severity: string }[]) {
+/**
+ * A stand-in for the ECR API: one image, its scan complete with the given counts and findings; and for
+ * DynamoDB's GetItem on the image-state table when `state` is given (the verdict the automation recorded).
+ */
+function fakeEcr(
+  counts: Record<string, number>,
+  findings: { name: string; severity: string }[],
+  state?: { table: string; verdict: ReturnType<typeof recorded> },
+) {
   const calls: string[] = [];
   const server = http.createServer((request, response) => {
     const target = String(request.headers['x-amz-target']).split('.').pop()!;
     calls.push(target);
-    request.resume();
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    if (target === 'DescribeImages') {
+    if (target === 'GetItem' && state) {
+      request.on('end', () => {
+        const asked = JSON.parse(body) as { TableName: string; Key: { pk: { S: string } } };
+        const key = { repository: 'payments/api', digest: DIGEST };
+        if (asked.TableName !== state.table || asked.Key.pk.S !== imageStateKey(key)) {
+          response.end('{}');
+          return;
+        }
+        const item = {
+          pk: { S: imageStateKey(key) },
+          state: { M: toAttributeMap({ ...key, verdict: state.verdict }) },
+          version: { N: '2' },
+        };
+        response.end(JSON.stringify({ Item: item }));
+      });
+    } else if (target === 'DescribeImages') {
       response.end(JSON.stringify({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['v1'] }] }));
     } else if (target === 'DescribeImageScanFindings') {
       response.end(
@@ -174,6 +200,32 @@ describe('the GitHub Action (action.yml) running the packed CLI', () => {
       expect(
         sarif.runs[0].results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level]),
       ).toEqual([['CVE-2024-1111', 'error']]);
+    } finally {
+      await ecr.stop();
+    }
+  });
+  it('with state-table, passes on the verdict the automation recorded, reading no ECR scan', async () => {
+    // Prepare: ECR's own scan would fail the image; the recorded verdict (e.g. an allowlisted finding) passes.
+    const ecr = fakeEcr({ CRITICAL: 1 }, [{ name: 'CVE-2024-1111', severity: 'CRITICAL' }], {
+      table: 'HarbormasterAutomation-ImageStateTable',
+      verdict: recorded('pass', 'pass: nothing above threshold HIGH'),
+    });
+    const endpoint = await ecr.start();
+    try {
+      // Act
+      const result = await runAction(
+        {
+          image: 'payments/api:v1',
+          'state-table': 'HarbormasterAutomation-ImageStateTable',
+          package: tarball,
+        },
+        endpoint,
+      );
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.output).toBe('exit-code=0\n');
+      expect(ecr.calls).toEqual(['DescribeImages', 'GetItem']);
     } finally {
       await ecr.stop();
     }
