@@ -1,8 +1,4 @@
-import {
-  REPLICATION_MESSAGE_VERSION,
-  ReplicationMessageError,
-  type ReplicationMessageDestination,
-} from './message';
+import { REPLICATION_MESSAGE_VERSION, ReplicationMessageError } from './message';
 
 // The replicator's side of the replication queue: its trust boundary. Kept apart from message.ts so the
 // scan-events bundle, which only builds messages from validated inputs, does not ship the validator.
@@ -29,8 +25,8 @@ export interface ReplicationRequest {
   readonly tags: readonly string[];
   /** Older senders: where the image lives (compared with the deployment's account and region). */
   readonly source?: { readonly account: string; readonly region: string };
-  /** Older senders: the rule's destinations (each compared with the rule's). */
-  readonly destinations?: readonly ReplicationMessageDestination[];
+  /** Older senders: the rule's destinations, as sent (each compared with the rule's, never used). */
+  readonly destinations?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** Parses an SQS body; throws ReplicationMessageError naming the first bad field. */
@@ -58,11 +54,8 @@ interface Issue {
   readonly message: string;
 }
 
-const REPOSITORY_PREFIX = /^([a-z0-9]+(?:[._-][a-z0-9]+)*\/)*$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ACCOUNT_ID = /^\d{12}$/;
-const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 // The config's rule name grammar, and an event id as EventBridge (a UUID) or a test writes it: no text of
 // a sender's choosing reaches a log line, an audit key or an alert.
 const RULE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -129,32 +122,11 @@ function readMessage(value: unknown, issues: Issue[]): Obj | undefined {
       v === undefined ? undefined : read(v, path);
   const region = text(AWS_REGION, 'expected an AWS region such as eu-west-1');
   const account = text(ACCOUNT_ID, 'expected a 12-digit AWS account id as a string');
-  const prefixText = text(
-    REPOSITORY_PREFIX,
-    'expected a repository prefix ending in "/", such as dr/ (or "")',
-  );
-  const repositoryPrefix = (v: unknown, path: Path): unknown => (v === undefined ? '' : prefixText(v, path));
-  const destinationFields = {
-    ecr: { type: () => 'ecr', region, account: optional(account), repositoryPrefix },
-    registry: {
-      type: () => 'registry',
-      host: text(REGISTRY_HOST, 'expected a registry host such as ghcr.io'),
-      repositoryPrefix,
-      credentialsSecret: optional(text(SECRET_NAME, 'expected a Secrets Manager secret name')),
-    },
-  };
-  const destinationError = 'expected a destination with type ecr or registry';
+  // Older senders' destinations are only compared with the rule's (resolve-request.ts): whatever they hold,
+  // the job uses the config's, so their fields need no validation of their own here.
   const destination = (v: unknown, path: Path): unknown => {
-    if (!isObject(v)) {
-      issues.push({ path, message: destinationError });
-      return v;
-    }
-    const type = v.type;
-    if (type !== 'ecr' && type !== 'registry') {
-      issues.push({ path: [...path, 'type'], message: destinationError });
-      return v;
-    }
-    return strictObject(v, path, issues, destinationFields[type]);
+    if (!isObject(v)) issues.push({ path, message: 'expected a destination object' });
+    return v;
   };
   const array =
     (read: (v: unknown, path: Path) => unknown, min?: readonly [number, string]) =>

@@ -1,7 +1,7 @@
 import type { GatedReplicationRule, ReplicationDestination } from '../config/schema';
 import { matchesAnyTagPattern, matchesTagPattern } from '../config/tag-patterns';
 import type { RuntimeConfig } from '../runtime/runtime-config';
-import { destinationLabel, type SourceRegistry } from './destination-ref';
+import type { SourceRegistry } from './destination-ref';
 import { ReplicationMessageError } from './message';
 import type { ReplicationRequest } from './message-parser';
 
@@ -37,14 +37,18 @@ export class ReplicationRequestRejectedError extends ReplicationMessageError {
   }
 }
 
-/** One destination as a comparable key: where it writes and, for a registry, with which secret. */
-function destinationKey(
-  destination: ReplicationDestination,
-  source: SourceRegistry,
-  repository: string,
-): string {
-  const where = destinationLabel(destination, source, repository);
-  return destination.type === 'registry' ? `${where} secret=${destination.credentialsSecret ?? '-'}` : where;
+/**
+ * One destination as a comparable key: type, where (region and account, or host), prefix and secret, with the
+ * config's defaults applied (no prefix is "", no account is the deployment's). Built from the fields alone, so
+ * a sender's destination of any shape compares without being trusted.
+ */
+function destinationKey(d: Readonly<Record<string, unknown>>, account: string): string {
+  const prefix = d.repositoryPrefix ?? '';
+  return JSON.stringify(
+    d.type === 'ecr'
+      ? ['ecr', d.region, (d.account ?? account) === account ? null : d.account, prefix]
+      : [d.type, d.host, prefix, d.credentialsSecret ?? null],
+  );
 }
 
 /**
@@ -81,9 +85,9 @@ export function resolveReplicationRequest(
     );
   }
   if (request.destinations) {
-    const allowed = new Set(rule.destinations.map((d) => destinationKey(d, deployment, repository)));
+    const allowed = new Set(rule.destinations.map((d) => destinationKey(d, deployment.account)));
     for (const [i, destination] of request.destinations.entries()) {
-      if (!allowed.has(destinationKey(destination, deployment, repository)))
+      if (!allowed.has(destinationKey(destination, deployment.account)))
         return reject(
           `destinations.${i}: not a destination of rule ${rule.name} (host, prefix or secret differ)`,
         );

@@ -80,6 +80,16 @@ describe('resolveReplicationRequest', () => {
       'replication message rejected: destinations.0: not a destination of rule payments-dr (host, prefix or secret differ)',
     ],
     [
+      'a destination of another shape',
+      request({ destinations: [{ type: 'ecr', region: 'us-east-1', host: 'attacker.example' }, {}] }),
+      'replication message rejected: destinations.1: not a destination of rule payments-dr (host, prefix or secret differ)',
+    ],
+    [
+      'another account for an ECR destination',
+      request({ destinations: [{ type: 'ecr', region: 'us-east-1', account: '999999999999' }] }),
+      'replication message rejected: destinations.0: not a destination of rule payments-dr (host, prefix or secret differ)',
+    ],
+    [
       'another region of the source',
       request({ source: { account: '111122223333', region: 'us-east-1' } }),
       "replication message rejected: source: expected this deployment's account 111122223333 and region eu-west-1, got 111122223333 us-east-1",
