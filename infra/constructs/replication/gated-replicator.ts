@@ -175,7 +175,7 @@ export class GatedReplicator extends Construct {
     new CfnOutput(this, 'ReplicatorRoleArn', {
       value: this.role.roleArn,
       description:
-        'Allow this role the ECR push actions in the repository policy of each cross-account gated replication destination',
+        'The replicator role: the HarbormasterDestination stacks let it push to cross-account gated replication destinations',
     });
     this.function = new HarbormasterFunction(this, 'Function', {
       functionDir: 'replicator',
