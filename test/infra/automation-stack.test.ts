@@ -11,6 +11,7 @@ import { EventPipeline } from '../../infra/constructs/automation/event-pipeline'
 import { imageEventPatterns, scanEventPatterns } from '../../infra/constructs/automation/event-patterns';
 import { repositoryArn } from '../../infra/constructs/automation/function-grants';
 import { AutomationStack } from '../../infra/stacks/automation-stack';
+import { matchesPattern } from '../../sandbox/event-pattern';
 import type { ConfigInput, HarbormasterConfig } from '../../shared/config/schema';
 import { parseConfig } from '../../shared/config/load';
 import { ENV } from '../../shared/runtime/env-names';
@@ -971,6 +972,45 @@ describe('AutomationStack signature policy (scan.requireSignature)', () => {
       },
     ]);
     for (const rule of signatureRules) expect(rule.Properties.Targets[0].Arn).toEqual(scanTarget);
+  });
+
+  it('routes signature pushes of a signing repository to the signature rules, and nothing else to them', () => {
+    // Prepare: the published push sample, changed into each kind of push.
+    const sample = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'events', 'ecr-image-push.json'), 'utf8'),
+    );
+    const push = (detail: Record<string, unknown>) => ({
+      ...sample,
+      detail: { ...sample.detail, 'repository-name': 'payments/api', ...detail },
+    });
+    const OCI = 'application/vnd.oci.image.manifest.v1+json';
+    const sigTag = `sha256-${'a'.repeat(64)}.sig`;
+    const matched = (event: unknown) =>
+      Object.entries(template.findResources('AWS::Events::Rule'))
+        .filter(([, rule]) =>
+          matchesPattern(deployed(rule.Properties.EventPattern) as Record<string, unknown>, event),
+        )
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort();
+
+    // Act / Assess
+    expect(matched(push({ 'image-tag': sigTag }))).toEqual([
+      'ImageEventsEcrImageEvents',
+      'ScanEventsEcrSignatureTagPush',
+    ]);
+    expect(matched(push({ 'image-tag': '', 'manifest-media-type': OCI }))).toEqual([
+      'ImageEventsEcrImageEvents',
+      'ScanEventsEcrReferrerPush',
+    ]);
+    expect(matched(push({ 'image-tag': 'v1.4.2', 'manifest-media-type': OCI }))).toEqual([
+      'ImageEventsEcrImageEvents',
+    ]);
+    expect(
+      matched({
+        ...push({ 'image-tag': sigTag }),
+        detail: { ...push({}).detail, 'image-tag': sigTag, 'repository-name': 'payments/worker' },
+      }),
+    ).toEqual(['ImageEventsEcrImageEvents']);
   });
 
   it('lets the scan function read signatures of the signing repositories only, with an ECR registry token', () => {
