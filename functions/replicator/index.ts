@@ -17,7 +17,7 @@ import { bundledConfig } from '../../shared/runtime/bundled-config';
 import { requiredEnv } from '../../shared/runtime/env';
 import { ENV } from '../../shared/runtime/env-names';
 import { queueHandler } from '../../shared/runtime/queue-handler';
-import { ImageStateStore } from '../../shared/state/image-state-store';
+import { readImageState } from '../../shared/state/image-state-store';
 
 /**
  * Replicator (G1): one SQS message = one scanned image and one gated rule. Thin: the work (the message checked
@@ -58,7 +58,7 @@ export function createHandler(
           tableName: requiredEnv(ENV.AUDIT_TABLE),
           retentionDays: config.audit.retentionDays,
         }),
-        state: new ImageStateStore(clients.dynamodb, stateTable),
+        state: { get: (key) => readImageState(clients.dynamodb, stateTable, key) },
         ledger: new ReplicationLedger(clients.dynamodb, stateTable),
         alert: (alert) => publishReplicationFailureAlert(clients.sns, topicArn, alert),
         teamOf: (repository) => teams.get(repository),

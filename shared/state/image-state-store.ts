@@ -231,18 +231,38 @@ export class ImageStateStore {
   }
 
   private async readItem(key: ImageKey): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await orFail(
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: { [PK]: { S: imageStateKey(key) } },
-          ConsistentRead: true,
-        }),
-      ),
-      `read of ${label(key)}`,
-    );
-    return out.Item;
+    return readStateItem(this.client, this.tableName, key);
   }
+}
+
+/**
+ * The image's state, read without the store (a strongly consistent GetItem): for a reader that never
+ * writes, such as the replicator, whose bundle then leaves the store's writes out.
+ */
+export async function readImageState(
+  client: DynamoDBClient,
+  tableName: string,
+  key: ImageKey,
+): Promise<ImageState> {
+  return decode(key, await readStateItem(client, tableName, key));
+}
+
+async function readStateItem(
+  client: DynamoDBClient,
+  tableName: string,
+  key: ImageKey,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await orFail(
+    client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { [PK]: { S: imageStateKey(key) } },
+        ConsistentRead: true,
+      }),
+    ),
+    `read of ${label(key)}`,
+  );
+  return out.Item;
 }
 
 async function orFail<T>(sent: Promise<T>, what: string): Promise<T> {
