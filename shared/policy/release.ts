@@ -1,4 +1,4 @@
-import type { QuarantineRecord } from '../state/image-state';
+import type { QuarantineRecord, StoredVerdict } from '../state/image-state';
 
 /**
  * Releasing a quarantined image (`harbormaster release`), decided from facts read beforehand: which
@@ -40,4 +40,29 @@ export function planRelease(
  */
 export function releaseEventId(digest: string, quarantine: Pick<QuarantineRecord, 'eventId'>): string {
   return `release:${digest}:${quarantine.eventId}`;
+}
+
+/**
+ * The verdict an image holds after a release that its findings earned under the current policy (an
+ * allowlist entry added since the scan): a pass naming who released it and why, so gate, promote and the
+ * replicator, which read the recorded verdict, agree with the tags now on the image. The finding set is
+ * the scan's, so the next scan alerts only if it changes; a later scan re-decides the image as always.
+ */
+export function releasedVerdict(
+  recorded: StoredVerdict,
+  basis: { readonly reason: string; readonly allowlisted?: readonly string[] },
+  release: { readonly eventId: string; readonly time: string; readonly by: string },
+): StoredVerdict {
+  // highestSeverity names the highest blocking severity: none blocks now.
+  const rest: { -readonly [K in keyof StoredVerdict]?: StoredVerdict[K] } = { ...recorded };
+  delete rest.highestSeverity;
+  return {
+    ...(rest as Omit<StoredVerdict, 'highestSeverity'>),
+    result: 'pass',
+    reason: `${basis.reason} (released by ${release.by})`,
+    topFindings: [],
+    allowlisted: [...(basis.allowlisted ?? [])],
+    eventId: release.eventId,
+    time: release.time,
+  };
 }

@@ -6,7 +6,7 @@ import { AuditStore } from '../../audit/store';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
 import { auditSchema, type HarbormasterConfig } from '../../config/schema';
 import { findRepository } from '../../policy/managed';
-import { planRelease, releaseEventId } from '../../policy/release';
+import { planRelease, releasedVerdict, releaseEventId } from '../../policy/release';
 import { addTags, removeImageTags } from '../../registry/ecr-images';
 import { tagDigests } from '../../registry/tag-digests';
 import { imageVerdict } from '../../replication/image-verdict';
@@ -389,7 +389,17 @@ Exit codes: 0 released (or already released), 1 refused (not quarantined, or sti
         restoredTags: restored,
         skippedTags: skipped.map((s) => s.tag),
       };
-      await store.commit(lease, claimed, { ...claimed.data, quarantine: { ...quarantine, released } });
+      const recorded = claimed.data.verdict;
+      // A pass earned under the current policy becomes the recorded verdict, so every reader agrees.
+      const verdict =
+        basis.source === 'current-policy' && recorded
+          ? releasedVerdict(recorded, basis, { eventId: lease.eventId, time: released.time, by })
+          : recorded;
+      await store.commit(lease, claimed, {
+        ...claimed.data,
+        ...(verdict ? { verdict } : {}),
+        quarantine: { ...quarantine, released },
+      });
       result = {
         image: label,
         digest: key.digest,

@@ -330,7 +330,18 @@ describe('harbormaster release (state and audit tables on dynalite, ECR faked wi
         skippedTags: [],
       },
     });
-    expect(after.data.verdict).toEqual(FAILING); // the scan path's verdict is its own to change
+    // The pass it earned becomes the recorded verdict (gate, promote and the replicator read it); same finding set.
+    expect(after.data.verdict).not.toHaveProperty('highestSeverity');
+    expect(after.data.verdict).toEqual({
+      ...FAILING,
+      highestSeverity: undefined,
+      result: 'pass',
+      reason: expect.stringMatching(new RegExp(`^pass: .*allowlisted: ${CVE} \\(released by ${CALLER}\\)$`)),
+      topFindings: [],
+      allowlisted: [CVE],
+      eventId: `release:${DIGEST}:scan-1`,
+      time: NOW.toISOString(),
+    });
     expect(after.done).toEqual(['scan-1', `release:${DIGEST}:scan-1`]);
     expect(await releasedRows()).toEqual([
       {
