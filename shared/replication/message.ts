@@ -6,6 +6,10 @@
  * Produced by the scan-events function (its planner's `replicate` action) and by nothing else at
  * runtime; consumed by the replicator. Versioned so a queue holding old messages during a deploy
  * fails loudly instead of being misread.
+ *
+ * The replicator acts only on the identity (event, rule, repository, digest) and the tags, checked against
+ * its compiled-in config (resolve-request.ts). `source` and `destinations` are still sent, so a replicator of
+ * the previous release reads the message during a deploy; the current one only compares them with the config.
  */
 export const REPLICATION_MESSAGE_VERSION = 1 as const;
 
