@@ -8,6 +8,7 @@ import { IMAGE_EVENTS } from '../../shared/events/image-events';
 import { AWS_CLIENT_CONFIG } from '../../shared/runtime/aws-client-config';
 import { requiredEnv } from '../../shared/runtime/env';
 import { ENV } from '../../shared/runtime/env-names';
+import { ImageStateStore } from '../../shared/state/image-state-store';
 
 /**
  * ECR Image Action (push, delete, archive/restore) and ECR Replication Action events, via SQS:
@@ -26,6 +27,8 @@ export const handler = eventQueueHandler({
   dynamodb,
   init: (base) => {
     const topicArn = requiredEnv(ENV.FINDINGS_TOPIC);
-    return (event) => onImageEvent(event, { ...base, ecr, sns, topicArn });
+    const state = new ImageStateStore(dynamodb, requiredEnv(ENV.STATE_TABLE));
+    const leaseMs = Number(requiredEnv(ENV.LEASE_SECONDS)) * 1000;
+    return (event) => onImageEvent(event, { ...base, ecr, sns, topicArn, state, leaseMs });
   },
 });

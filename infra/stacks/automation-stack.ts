@@ -24,6 +24,8 @@ import type { MonitoredFunction } from '../constructs/observability/monitored-fu
 import { GatedReplicator } from '../constructs/replication/gated-replicator';
 import { KmsGrantGuard } from '../constructs/guardrails/kms-grant-guard';
 
+/** The image function's timeout (EventPipeline's default): tag writes, or an alert, per record. */
+const IMAGE_TIMEOUT_SECONDS = 30;
 /** The scan function's timeout: findings pages, an index's children, quarantine batches and an alert per record. */
 const SCAN_TIMEOUT_SECONDS = 60;
 
@@ -86,14 +88,19 @@ export class AutomationStack extends Stack {
       environment: {
         [ENV.AUDIT_TABLE]: this.auditTable.table.tableName,
         [ENV.ACCOUNT]: this.account,
-        // A FAILED native replication (forwarded from its destination region) is alerted on the findings topic.
+        // A FAILED native replication (forwarded from its destination region) is alerted on the findings topic,
+        // once per event: under the image's lease in the state table (the function's 30 s timeout plus 30 s).
         [ENV.FINDINGS_TOPIC]: this.findings.topic.topicArn,
+        [ENV.STATE_TABLE]: this.stateTable.table.tableName,
+        [ENV.LEASE_SECONDS]: String(IMAGE_TIMEOUT_SECONDS + 30),
       },
+      timeout: Duration.seconds(IMAGE_TIMEOUT_SECONDS),
     });
     grantRepositoryActions(this.imageEvents.handler, this, IMAGE_FUNCTION_ECR_ACTIONS, repositoryNames);
     this.auditTable.grantWrite(this.imageEvents.handler);
     this.auditTable.grantRead(this.imageEvents.handler);
     this.findings.grantPublish(this.imageEvents.handler);
+    this.stateTable.grantReadWrite(this.imageEvents.handler);
 
     this.scanEvents = new EventPipeline(this, 'ScanEvents', {
       eventPatterns: scanEventPatterns(managed),

@@ -6,7 +6,6 @@ import {
   AuditStoreError,
   AuditWriter,
   imageKey,
-  imageSortKey,
   normalizeTime,
   PK,
   repositoryKey,
@@ -86,27 +85,6 @@ export class AuditRecorder extends AuditWriter {
       ...(Array.isArray(detail.findingIds) ? { findingIds: detail.findingIds as string[] } : {}),
       ...(typeof detail.findingSetHash === 'string' ? { findingSetHash: detail.findingSetHash } : {}),
     };
-  }
-
-  /**
-   * Whether `record` already wrote this event's row (same key: image, time, action, event id). A path whose
-   * effect cannot be repeated harmlessly (an alert) checks it first, so a redelivery sends nothing again.
-   */
-  async hasRow(entry: Pick<AuditEntry, 'repository' | 'digest' | 'time' | 'action' | 'eventId'>) {
-    // A key-condition query on the row's own key: the functions may Query the table (not GetItem).
-    const out = await this.query({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND #sk = :sk',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': AUDIT_TABLE_KEYS.sortKey.name },
-      ExpressionAttributeValues: {
-        ':pk': { S: imageKey(entry.repository, entry.digest) },
-        ':sk': { S: imageSortKey(normalizeTime(entry.time, 'time'), entry.action, entry.eventId) },
-      },
-      ProjectionExpression: '#pk',
-      ConsistentRead: true,
-      Limit: 1,
-    });
-    return (out.Items?.length ?? 0) > 0;
   }
 
   /** Newest entry of one action for an image, reading newest-first with a filter on the row's action list. */

@@ -1,20 +1,25 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { AuditRecorder } from '../audit/store';
 import type { ImageEvent, ReplicationEvent } from '../domain/types';
 import { isIgnored } from '../domain/types';
 import { buildNativeReplicationFailureAlert } from '../notify/native-replication-alert';
 import { publishReplicationFailureAlert } from '../notify/replication-failure-alert';
 import { findRepository, needsExistingTags, planImageEvent, unmanagedReason } from '../policy';
 import { listTaggedVersions } from '../registry/ecr-images';
+import type { ImageStateStore } from '../state/image-state-store';
 import { duplicateDelivery, executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
 
 export interface ImageEventDeps extends AutomationDeps {
-  /** `hasRow` lets a redelivered FAILED replication send no second alert (the function's AuditRecorder has it). */
-  readonly audit: AutomationDeps['audit'] & Partial<Pick<AuditRecorder, 'hasRow'>>;
   /** Publishes the alert of a FAILED native replication; required for those events only. */
   readonly sns?: SNSClient;
   /** The findings topic (FINDINGS_TOPIC_ARN), where replication failures are alerted. */
   readonly topicArn?: string;
+  /**
+   * The image-state table's leases: a FAILED replication claims the image for its event, so concurrent or
+   * repeated deliveries alert once (the function always has it; without it, e.g. in a dry run, no claim).
+   */
+  readonly state?: Pick<ImageStateStore, 'claim' | 'commit' | 'release'>;
+  /** How long that claim holds (LEASE_SECONDS): longer than the function's timeout. */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -23,8 +28,8 @@ export interface ImageEventDeps extends AutomationDeps {
  *
  * AWS calls: a push with no tag rule is one conditional write. A semver push that may move floating tags
  * lists the repository's tags once (ListImages) before planning. A native replication result (forwarded
- * from its destination region) is one write; a FAILED one reads its row first (a redelivery sends no second
- * alert), then publishes the alert (SNS Publish), then writes.
+ * from its destination region) is one write; a FAILED one claims the image's lease for its event, publishes
+ * the alert (SNS Publish), writes the row and marks the event done: four calls.
  */
 export async function onImageEvent(
   event: ImageEvent | ReplicationEvent,
@@ -58,24 +63,44 @@ export async function onImageEvent(
   const pending = plan
     .map((a) => (a.type === 'tag' ? { ...a, tags: a.tags.filter((t) => !present.has(t)) } : a))
     .filter((a) => a.type !== 'tag' || a.tags.length > 0);
-  if (event.kind === 'replication.completed' && event.result === 'FAILED') {
-    const row = { ...event, eventId: event.id, action: 'replicated' as const };
-    if (await deps.audit.hasRow?.(row)) return duplicateDelivery(event, deps);
-  }
-  if (event.kind === 'replication.completed') await reportReplication(event, repository.team, deps);
-  return executePlan(event, pending, deps);
-}
-
-/**
- * The metric of a native replication result and, when it FAILED, the alert (ReplicationsFailed feeds an
- * alarm). Both come before the row, which the executor writes last: a crash in between sends again on
- * redelivery rather than never; a redelivery after the row is found by the read before and sends nothing.
- */
-async function reportReplication(event: ReplicationEvent, team: string, deps: ImageEventDeps): Promise<void> {
+  if (event.kind !== 'replication.completed') return executePlan(event, pending, deps);
   if (event.result === 'SUCCESS') {
     deps.metric?.('ReplicationsSucceeded');
-    return;
+    return executePlan(event, pending, deps);
   }
+  if (!deps.state) return alertThenRecord(event, pending, repository.team, deps);
+
+  // Once per event however it is delivered: a live claim by a twin delivery throws ImageBusyError (retried
+  // later, then a duplicate); a claim left by a crash expires and the redelivery finishes the work.
+  const claim = await deps.state.claim(event, event.id, {
+    now: deps.now().getTime(),
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+  });
+  if (claim.status === 'duplicate') return duplicateDelivery(event, deps);
+  try {
+    const outcome = await alertThenRecord(event, pending, repository.team, deps);
+    // The image's state is unchanged: the commit only marks the event done and drops the lease.
+    await deps.state.commit(claim.lease, claim.state, claim.state.data);
+    return outcome;
+  } catch (error) {
+    await deps.state.release(claim.lease).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Lease of a FAILED replication's claim when none is configured: the function's 30 s timeout plus margin. */
+const DEFAULT_LEASE_MS = 60_000;
+
+/**
+ * A FAILED native replication: the alert and ReplicationsFailed (which an alarm watches), then the row. The
+ * alert goes first, so a crash before the row sends again on redelivery rather than never.
+ */
+async function alertThenRecord(
+  event: ReplicationEvent,
+  pending: Parameters<typeof executePlan>[1],
+  team: string,
+  deps: ImageEventDeps,
+): Promise<EventOutcome> {
   if (!deps.sns || !deps.topicArn) {
     throw new Error(
       `native replication of ${event.repository}@${event.digest} FAILED but no findings topic is set ` +
@@ -95,4 +120,5 @@ async function reportReplication(event: ReplicationEvent, team: string, deps: Im
     digest: event.digest,
     region: event.region,
   });
+  return executePlan(event, pending, deps);
 }

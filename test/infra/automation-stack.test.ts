@@ -475,8 +475,10 @@ describe('AutomationStack queues and functions', () => {
     expect(envs.find((env) => env.POWERTOOLS_SERVICE_NAME === 'image-events')).toEqual({
       [ENV.AUDIT_TABLE]: { Ref: logicalId(stack, stack.auditTable.table as never) },
       [ENV.ACCOUNT]: ACCOUNT,
-      // A FAILED native replication is alerted there.
+      // A FAILED native replication is alerted there, once per event under the image's lease.
       [ENV.FINDINGS_TOPIC]: { Ref: logicalId(stack, stack.findings.topic as never) },
+      [ENV.STATE_TABLE]: { Ref: logicalId(stack, stack.stateTable.table as never) },
+      [ENV.LEASE_SECONDS]: '60',
       POWERTOOLS_SERVICE_NAME: 'image-events',
       POWERTOOLS_METRICS_NAMESPACE: 'Harbormaster',
     });
@@ -564,6 +566,12 @@ describe('AutomationStack IAM', () => {
           Effect: 'Allow',
           Action: 'dynamodb:Query',
           Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/byRepository']] }],
+        },
+        // The image's lease for a FAILED native replication's alert.
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, stack.stateTable.table as never), 'Arn'] },
         },
       ]),
     );

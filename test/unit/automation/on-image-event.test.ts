@@ -1,4 +1,12 @@
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetImageCommand,
   ECRClient,
@@ -13,6 +21,7 @@ import { AuditStore } from '../../../shared/audit/store';
 import type { AutomationDeps } from '../../../shared/automation/execute-plan';
 import { onImageEvent } from '../../../shared/automation/on-image-event';
 import type { ImageEvent, ReplicationEvent } from '../../../shared/domain/types';
+import { ImageStateStore } from '../../../shared/state/image-state-store';
 import {
   NOW,
   conditionalCheckFailed,
@@ -211,12 +220,18 @@ describe('onImageEvent', () => {
 
   describe('native replication results forwarded from the destination region', () => {
     const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:findings';
-    const withAlerts = () => ({ ...deps, sns: new SNSClient({}), topicArn: TOPIC });
+    const withAlerts = () => ({
+      ...deps,
+      sns: new SNSClient({}),
+      topicArn: TOPIC,
+      state: new ImageStateStore(new DynamoDBClient({}), 'state', () => 'token-1'),
+      leaseMs: 60_000,
+    });
 
     beforeEach(() => {
       sns.reset();
       sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(UpdateItemCommand).resolves({ Attributes: { version: { N: '1' } } });
     });
 
     it('records SUCCESS from eu-central-1 as one replicated row naming the region, and alerts nobody', async () => {
@@ -226,7 +241,7 @@ describe('onImageEvent', () => {
       // Act
       const outcome = await onImageEvent(event, withAlerts());
 
-      // Assess
+      // Assess: one write, no claim (nothing to send once only).
       expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['replicated'] });
       expect(ddb.calls()).toHaveLength(1);
       const input = ddb.commandCalls(PutItemCommand)[0].args[0].input;
@@ -248,29 +263,37 @@ describe('onImageEvent', () => {
       expect(metrics).toEqual(['ReplicationsSucceeded=1']);
     });
 
-    it('alerts a FAILED result once on the findings topic, counts it, then records the row', async () => {
+    it('alerts a FAILED result on the findings topic under the image lease, then records the row', async () => {
       // Prepare
       const event = normalized<ReplicationEvent>('ecr-replication-failed');
       const digest = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+      const stateKey = { pk: { S: `IMAGE#payments/worker@${digest}` } };
 
       // Act
       const outcome = await onImageEvent(event, withAlerts());
 
-      // Assess: one consistent read of the event's own row, the alert, then the row.
+      // Assess: claim, alert, row, commit (done + lease dropped), in that order.
       expect(outcome).toEqual({ status: 'done', eventId: event.id, actions: ['replicated'] });
-      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['QueryCommand', 'PutItemCommand']);
-      expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
-        TableName: 'audit',
-        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-        ExpressionAttributeValues: {
-          ':pk': { S: `IMAGE#payments/worker@${digest}` },
-          ':sk': { S: `2026-11-20T09:16:02.000Z#replicated#${event.id}` },
-        },
-        ProjectionExpression: '#pk',
-        ConsistentRead: true,
-        Limit: 1,
+      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual([
+        'UpdateItemCommand',
+        'PutItemCommand',
+        'UpdateItemCommand',
+      ]);
+      const [claim, , commit] = ddb.calls().map((c) => c.args[0].input as UpdateItemCommandInput);
+      expect(claim).toMatchObject({
+        TableName: 'state',
+        Key: stateKey,
+        ConditionExpression:
+          '(attribute_not_exists(#lock) OR #lock.#until < :now) AND NOT contains(#done, :event)',
       });
+      expect(claim.ExpressionAttributeValues?.[':event']).toEqual({ S: event.id });
+      expect(claim.ExpressionAttributeValues?.[':now']).toEqual({ N: String(NOW.getTime()) });
+      expect(commit).toMatchObject({
+        TableName: 'state',
+        Key: stateKey,
+        UpdateExpression: 'SET #state = :state, #done = :done, #version = #version + :one REMOVE #lock',
+      });
+      expect(commit.ExpressionAttributeValues?.[':done']).toEqual({ L: [{ S: event.id }] });
       expect(sns.calls()).toHaveLength(1);
       expect(sns).toHaveReceivedCommandWith(PublishCommand, {
         TopicArn: TOPIC,
@@ -310,28 +333,46 @@ describe('onImageEvent', () => {
       ]);
     });
 
-    it('sends no second alert for a redelivered FAILED result whose row is already written', async () => {
-      // Prepare
+    it('sends nothing for a FAILED result whose event the image already marks done', async () => {
+      // Prepare: the claim's condition fails and the read shows the event done.
       const event = normalized<ReplicationEvent>('ecr-replication-failed');
-      ddb.on(QueryCommand).resolves({ Items: [{ pk: { S: `IMAGE#payments/worker@${event.digest}` } }] });
+      ddb.on(UpdateItemCommand).rejects(conditionalCheckFailed());
+      ddb.on(GetItemCommand).resolves({ Item: { done: { L: [{ S: event.id }] } } });
 
       // Act
       const outcome = await onImageEvent(event, withAlerts());
 
       // Assess
       expect(outcome).toEqual({ status: 'duplicate', eventId: event.id });
-      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['QueryCommand']);
+      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual([
+        'UpdateItemCommand',
+        'GetItemCommand',
+      ]);
       expect(sns.calls()).toHaveLength(0);
       expect(metrics).toEqual([]);
     });
 
+    it('drops the lease and writes no row when the alert cannot be sent, so the retry sends it', async () => {
+      // Prepare
+      const event = normalized<ReplicationEvent>('ecr-replication-failed');
+      sns.on(PublishCommand).rejects(new Error('throttled'));
+
+      // Act / Assess
+      await expect(onImageEvent(event, withAlerts())).rejects.toThrow('throttled');
+      expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual([
+        'UpdateItemCommand',
+        'UpdateItemCommand',
+      ]);
+      expect(ddb.commandCalls(UpdateItemCommand)[1].args[0].input.UpdateExpression).toBe('REMOVE #lock');
+      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    });
+
     it('fails a FAILED result loudly when no findings topic is configured, writing nothing', async () => {
       const event = normalized<ReplicationEvent>('ecr-replication-failed');
-      ddb.on(QueryCommand).resolves({ Items: [] });
       await expect(onImageEvent(event, deps)).rejects.toThrow(
         /FAILED but no findings topic is set \(FINDINGS_TOPIC_ARN\)/,
       );
-      expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+      expect(ddb.calls()).toHaveLength(0);
       expect(sns.calls()).toHaveLength(0);
     });
   });
