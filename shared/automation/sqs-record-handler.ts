@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { isRetryable } from '../domain/errors';
 import type { NormalizedEvent } from '../domain/types';
 import { foreignAccountReason, isIgnored } from '../domain/types';
 import { parseEventJsonWith, type DetailParsers } from '../events/dispatch';
@@ -9,6 +10,8 @@ import type { AutomationLog, CountMetric, EventOutcome } from './execute-plan';
  * The per-record part every event function shares: parse the SQS body (an EventBridge event), skip what
  * the automation ignores, route the rest, and turn a failure into exactly one log line plus a rethrow, so
  * the batch processor reports the record as a batch item failure and the queue dead-letters it eventually.
+ * A retryable failure (shared/domain/errors) is the same batch item failure, logged as a deferral and not
+ * counted in EventsFailed.
  */
 export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
   /**
@@ -62,6 +65,15 @@ export function sqsEventRecordHandler<E extends NormalizedEvent>(options: {
       return outcome;
     } catch (error) {
       const err = error as Error;
+      if (isRetryable(error)) {
+        // Expected under bursts (another event holds the image): not a failure to alarm on.
+        log.info('record deferred; it will be retried after the visibility timeout', {
+          messageId: record.messageId,
+          ...(eventId ? { eventId } : {}),
+          reason: `${err.name}: ${err.message}`,
+        });
+        throw error;
+      }
       log.error('record failed; it will be retried, then dead-lettered', {
         messageId: record.messageId,
         ...(eventId ? { eventId } : {}),

@@ -1,3 +1,5 @@
+import { HarbormasterError } from '../domain/errors';
+
 /** Short rendering of an offending value for an error line; never dumps large objects or long strings. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -24,7 +26,7 @@ export function formatEventPath(path: ReadonlyArray<PropertyKey>): string {
  * `detail.image-digest: expected a sha256 digest, got 42`. Handlers report such a record as a batch
  * item failure (it goes to the dead-letter queue); the CLI exits 2.
  */
-export class EventParseError extends Error {
+export class EventParseError extends HarbormasterError {
   /** The field path, e.g. `detail.image-digest`; `(event)` for the whole input. */
   readonly path: string;
   constructor(path: string, expected: string, options?: { cause?: unknown; got?: string }) {
@@ -38,7 +40,7 @@ export class EventParseError extends Error {
  * An event of a type Harbormaster handles arrived at a function that does not handle it: the
  * EventBridge rule routing it is wrong. The record fails (and dead-letters) instead of being dropped.
  */
-export class EventRoutingError extends Error {
+export class EventRoutingError extends HarbormasterError {
   /** `what`: the event, e.g. `an ECR Image Scan event`. */
   constructor(what: string, options?: { cause?: unknown }) {
     super(`${what} does not belong on this function's queue (check the EventBridge rule)`, options);

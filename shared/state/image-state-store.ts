@@ -5,6 +5,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { HarbormasterError } from '../domain/errors';
 import { fromAttributeMap, fromAttributeValue, toAttributeMap } from '../audit/attribute-values';
 import { type ImageKey, type ImageState, type ImageStateData, newImageState } from './image-state';
 
@@ -26,7 +27,7 @@ const PK = 'pk';
 const DONE_KEPT = 100;
 
 /** A state read or write failed for a reason other than a lost race. */
-export class ImageStateError extends Error {
+export class ImageStateError extends HarbormasterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ImageStateError';
@@ -37,10 +38,9 @@ export class ImageStateError extends Error {
  * Another event holds the image's lease, or wrote the image since this event's claim. Retryable: the
  * record goes back to its queue and is redelivered after the visibility timeout, when the holder is done.
  */
-export class ImageBusyError extends Error {
-  readonly retryable = true;
+export class ImageBusyError extends HarbormasterError {
   constructor(message: string) {
-    super(message);
+    super(message, { retryable: true });
     this.name = 'ImageBusyError';
   }
 }
