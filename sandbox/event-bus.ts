@@ -26,7 +26,7 @@ export interface Delivery {
 
 /**
  * The default bus of each region. An event goes to the bus of its own region (ECR Replication Action is
- * emitted in the destination region, so it only meets the rules deployed there); the bus stamps the
+ * emitted in the destination region, so it first meets the rules deployed there, which forward it home); the bus stamps the
  * account as EventBridge does, and every ENABLED rule whose synthesized pattern matches sends the event,
  * unchanged, to its SQS targets. Matching and delivery are the sandbox's: see event-pattern.ts for why
  * moto's PutEvents is not used.
@@ -69,12 +69,28 @@ export class EventBus {
       .map((rule) => rule.key);
   }
 
-  /** Puts one event on its region's bus; returns the deliveries made. */
+  /**
+   * Puts one event on its region's bus; returns the deliveries made. A rule whose target is another region's
+   * default bus forwards the event there unchanged (EventBridge keeps `region`), where that region's rules
+   * match it in turn.
+   */
   async put(event: BusEvent): Promise<Delivery[]> {
     const envelope = this.envelope(event);
+    const made = await this.deliver(envelope, String(envelope.region), 0);
+    this.deliveries.push(...made);
+    return made;
+  }
+
+  private async deliver(
+    envelope: Record<string, unknown>,
+    busRegion: string,
+    hops: number,
+  ): Promise<Delivery[]> {
+    // EventBridge stops an event after a few bus-to-bus hops; one forward is all Harbormaster uses.
+    if (hops > 2) throw new Error(`event ${String(envelope.id)} forwarded more than twice: a rule loop`);
     const made: Delivery[] = [];
     for (const rule of this.resources.rules) {
-      if (rule.region !== envelope.region || !matchesPattern(rule.pattern, envelope)) continue;
+      if (rule.region !== busRegion || !matchesPattern(rule.pattern, envelope)) continue;
       for (const target of rule.targets) {
         const queue = this.resources.queueByArn(target.queueArn);
         await this.clients
@@ -82,8 +98,9 @@ export class EventBus {
           .send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(envelope) }));
         made.push({ rule: rule.key, queueUrl: queue.url, event: envelope });
       }
+      for (const forward of rule.forwards)
+        made.push(...(await this.deliver(envelope, forward.busRegion, hops + 1)));
     }
-    this.deliveries.push(...made);
     return made;
   }
 }

@@ -89,6 +89,12 @@ export interface RuleResource {
   readonly name: string;
   readonly pattern: Record<string, unknown>;
   readonly targets: readonly { readonly queueArn: string; readonly deadLetterArn?: string }[];
+  /** Targets that are another region's default bus (cross-region forwarding): the event goes there as it is. */
+  readonly forwards: readonly {
+    readonly busRegion: string;
+    readonly busArn: string;
+    readonly deadLetterArn?: string;
+  }[];
 }
 
 export interface Provisioned {
@@ -459,24 +465,39 @@ export async function provision(options: ProvisionOptions): Promise<Provisioned>
 
   for (const { stack, logicalId, resource, key } of each('AWS::Events::Rule')) {
     const region = regionOf(stack);
-    const p = props(stack, resource, key);
+    // The role a bus target assumes is IAM, which the sandbox does not emulate: targets are resolved without it.
+    const p = props(stack, resource, key, ['EventBusName', 'State', 'EventPattern']);
     if (p.EventBusName && p.EventBusName !== 'default')
       throw new Error(`${key}: only the default event bus is emulated`);
     if (p.State && p.State !== 'ENABLED') continue;
     const pattern = p.EventPattern as Record<string, unknown>;
-    const targets = (p.Targets as Record<string, unknown>[]).map((target) => {
+    const rawTargets = (resource.Properties?.Targets ?? []) as Record<string, unknown>[];
+    const resolved = rawTargets.map((raw) => {
+      const withoutRole = { ...raw };
+      delete withoutRole.RoleArn;
+      return resolve(withoutRole, contextOf(stack), `${key} target`) as Record<string, unknown>;
+    });
+    const targets: { queueArn: string; deadLetterArn?: string; id: string }[] = [];
+    const forwards: { busRegion: string; busArn: string; deadLetterArn?: string; id: string }[] = [];
+    for (const target of resolved) {
       for (const unsupported of ['Input', 'InputPath', 'InputTransformer']) {
         if (target[unsupported] !== undefined)
           throw new Error(
             `${key}: target ${String(target.Id)} uses ${unsupported}, which the sandbox does not emulate`,
           );
       }
-      const queueArn = String(target.Arn);
-      if (!queueArn.startsWith('arn:aws:sqs:'))
-        throw new Error(`${key}: only SQS rule targets are emulated, got ${queueArn}`);
+      const arn = String(target.Arn);
       const deadLetterArn = (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
-      return { queueArn, ...(deadLetterArn ? { deadLetterArn } : {}), id: String(target.Id) };
-    });
+      const dlq = deadLetterArn ? { deadLetterArn } : {};
+      const bus = /^arn:aws:events:([a-z0-9-]+):\d{12}:event-bus\/default$/.exec(arn);
+      if (bus) {
+        forwards.push({ busRegion: bus[1], busArn: arn, ...dlq, id: String(target.Id) });
+        continue;
+      }
+      if (!arn.startsWith('arn:aws:sqs:'))
+        throw new Error(`${key}: only SQS and default-bus rule targets are emulated, got ${arn}`);
+      targets.push({ queueArn: arn, ...dlq, id: String(target.Id) });
+    }
     const name = physicalName(stack.name, logicalId, 64);
     // The rule exists in moto as synthesized (list-rules shows it); delivery is the sandbox's (see event-bus.ts).
     await clients.json('events', region, 'AWSEvents.PutRule', {
@@ -486,11 +507,14 @@ export async function provision(options: ProvisionOptions): Promise<Provisioned>
     });
     await clients.json('events', region, 'AWSEvents.PutTargets', {
       Rule: name,
-      Targets: targets.map((t) => ({
-        Id: t.id,
-        Arn: t.queueArn,
-        ...(t.deadLetterArn ? { DeadLetterConfig: { Arn: t.deadLetterArn } } : {}),
-      })),
+      Targets: [
+        ...targets.map((t) => ({
+          Id: t.id,
+          Arn: t.queueArn,
+          ...(t.deadLetterArn ? { DeadLetterConfig: { Arn: t.deadLetterArn } } : {}),
+        })),
+        ...forwards.map((t) => ({ Id: t.id, Arn: t.busArn })),
+      ],
     });
     result.rules.push({
       key,
@@ -499,6 +523,11 @@ export async function provision(options: ProvisionOptions): Promise<Provisioned>
       pattern,
       targets: targets.map(({ queueArn, deadLetterArn }) => ({
         queueArn,
+        ...(deadLetterArn ? { deadLetterArn } : {}),
+      })),
+      forwards: forwards.map(({ busRegion, busArn, deadLetterArn }) => ({
+        busRegion,
+        busArn,
         ...(deadLetterArn ? { deadLetterArn } : {}),
       })),
     });

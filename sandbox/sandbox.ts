@@ -473,8 +473,9 @@ export class Sandbox {
 
   private isDestinationQueue(queue: QueueResource): boolean {
     return (
-      this.resources.rules.some((r) => r.targets.some((t) => t.deadLetterArn === queue.arn)) ||
-      this.resources.topicFunctions.some((t) => t.onFailureQueueArn === queue.arn)
+      this.resources.rules.some((r) =>
+        [...r.targets, ...r.forwards].some((t) => t.deadLetterArn === queue.arn),
+      ) || this.resources.topicFunctions.some((t) => t.onFailureQueueArn === queue.arn)
     );
   }
 

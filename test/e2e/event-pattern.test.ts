@@ -50,4 +50,34 @@ describe('sandbox EventBridge matcher', () => {
     const regex = new RegExp(`^${wildcardAsMotoRegex('v*.*.*')}`);
     expect(['v1.4.2', 'v1.4', 'latest'].map((tag) => regex.test(tag))).toEqual([true, false, false]);
   });
+
+  it('matches a replication result forwarded from its destination region at home: no region filter, same account', () => {
+    // EventBridge keeps `region` when a rule forwards an event to another region's bus.
+    const forwarded = {
+      source: 'aws.ecr',
+      'detail-type': 'ECR Replication Action',
+      account: '111122223333',
+      region: 'eu-central-1',
+      detail: { 'repository-name': 'payments/api', 'source-region': 'eu-west-1', result: 'FAILED' },
+    };
+    const home = {
+      source: ['aws.ecr'],
+      'detail-type': ['ECR Image Action', 'ECR Replication Action'],
+      account: ['111122223333'],
+      detail: { 'repository-name': ['payments/api'] },
+    };
+    const atDestination = {
+      ...home,
+      'detail-type': ['ECR Replication Action'],
+      detail: { 'repository-name': ['payments/api'], 'source-region': ['eu-west-1'] },
+    };
+    expect([home, atDestination].map((p) => matchesPattern(p, forwarded))).toEqual([true, true]);
+    expect(matchesPattern(home, { ...forwarded, account: '999988887777' })).toBe(false);
+    expect(
+      matchesPattern(atDestination, {
+        ...forwarded,
+        detail: { ...forwarded.detail, 'source-region': 'us-east-1' },
+      }),
+    ).toBe(false);
+  });
 });

@@ -76,13 +76,50 @@ suite('Harbormaster on the sandbox', () => {
       expect(scan.eventIds.has('e2e-delivery-check')).toBe(false);
     });
 
-    it('ECR Replication Action is emitted in the destination region, where no Harbormaster rule is deployed', () => {
-      // The sample's region is eu-central-1 (the native replication destination): the automation's rules live
-      // in eu-west-1, so this event never reaches image-events (see docs/sandbox.md, "what the sandbox found").
-      const event = fixture('ecr-replication-success');
-      expect(sandbox.bus.route(event)).toEqual([]);
-      expect(servicesOf(sandbox.bus.route({ ...event, region: sandbox.region }))).toEqual(['image-events']);
-    });
+    it('ECR Replication Action, emitted in the destination region, is forwarded home: a row, and for FAILED one alert', async () => {
+      // Prepare: the samples' region is eu-central-1 (the native replication destination); the automation runs in
+      // eu-west-1. The destination stack's rule forwards the event, unchanged, to the home bus.
+      const success = { ...fixture('ecr-replication-success'), id: 'e2e-replicated-ok' };
+      const failed = { ...fixture('ecr-replication-failed'), id: 'e2e-replicated-failed' };
+      const [forwarder] = sandbox.bus.route(success);
+      expect(forwarder).toMatch(/^HarbormasterReplicationTemplates-eu-central-1\//);
+      await sandbox.topicMessages();
+      const topicArn = sandbox.resources.functions.get(
+        sandbox.resources.eventSources.find((s) => s.queueKey === sandbox.queueOf('image-events').key)!
+          .functionKey,
+      )!.environment.FINDINGS_TOPIC_ARN;
+      const alertsBefore = (sandbox.published.get(topicArn) ?? []).length;
+
+      // Act: each twice (a duplicated delivery).
+      const deliveries = [];
+      for (const event of [success, failed, success, failed]) deliveries.push(...(await sandbox.put(event)));
+      await sandbox.drain();
+
+      // Assess: every delivery is the image-events queue's, with the destination's region kept.
+      expect(deliveries.map((d) => [d.queueUrl, d.event.region])).toEqual(
+        Array(4).fill([sandbox.queueOf('image-events').url, 'eu-central-1']),
+      );
+      const detail = (event: BusEvent) =>
+        event.detail as { 'repository-name': string; 'image-digest': string };
+      for (const [event, result] of [
+        [success, 'SUCCESS'],
+        [failed, 'FAILED'],
+      ] as const) {
+        const rows = await sandbox.timeline(detail(event)['repository-name'], detail(event)['image-digest']);
+        expect(rows.filter((r) => r.action === 'replicated').map((r) => [r.eventId, r.detail])).toEqual([
+          [
+            event.id,
+            expect.objectContaining({ via: 'ecr-native-replication', result, region: 'eu-central-1' }),
+          ],
+        ]);
+      }
+      const alerts = ((await sandbox.topicMessages()).get(topicArn) ?? []).slice(alertsBefore) as {
+        Subject?: string;
+      }[];
+      expect(alerts.map((a) => a.Subject)).toEqual([
+        '[Harbormaster] REPLICATION FAILED payments/worker@sha256:9f86d081884c to eu-central-1',
+      ]);
+    }, 60_000);
   });
 
   describe('per-team alert routing through the real filter policies', () => {
