@@ -95,6 +95,38 @@ const copied = (bytes: number, skipped = 0): CopyResult => ({
 });
 
 describe('replicate', () => {
+  it('records a destination as done only after its audit row, and never a failed one', async () => {
+    // Prepare: the DR copy succeeds, ghcr fails; the order of writes is what a crash could cut.
+    const h = harness(async (o) => {
+      if (o.destination.registry === 'ghcr.io') throw new CopyError('auth', 'ghcr.io: 401 Unauthorized');
+      return copied(10);
+    });
+    const order: string[] = [];
+    const audit = h.deps.audit;
+    const deps: ReplicationDeps = {
+      ...h.deps,
+      audit: {
+        record: async (row) => {
+          order.push(`audit ${String(row.detail?.destination)} ${String(row.detail?.result)}`);
+          return audit.record(row);
+        },
+        withdraw: (row) => audit.withdraw(row),
+      },
+      recordDone: async (destination) => void order.push(`done ${destination.type}`),
+    };
+
+    // Act
+    const attempt = replicate(message(), deps, { time: TIME });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(ReplicationFailedError);
+    expect(order).toEqual([
+      `audit ${DR_HOST}/payments/api succeeded`,
+      'done ecr',
+      'audit ghcr.io/example-org/payments/api failed',
+    ]);
+  });
+
   it('copies the scanned digest to every destination with the right credentials and audits each', async () => {
     // Prepare
     const h = harness(async () => copied(1_048_576, 1));
