@@ -1,4 +1,10 @@
-import { BatchGetImageCommand, DescribeImagesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,7 +14,7 @@ import { AuditStore } from '../../../shared/audit/store';
 import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-event';
 import { ecrScanSignatures, type RegistryRepository } from '../../../shared/automation/scan-signature';
 import type { HarbormasterConfig } from '../../../shared/config/schema';
-import type { ImageEvent, ScanEvent } from '../../../shared/domain/types';
+import type { FindingEvent, ImageEvent, ScanEvent } from '../../../shared/domain/types';
 import { runtimeConfig } from '../../../shared/runtime/runtime-config';
 import { compileSigners, keyFingerprint } from '../../../shared/signing/trust';
 import { currentVerdict } from '../../../shared/state/current-verdict';
@@ -306,6 +312,31 @@ describe('scan verdict with requireSignature: a single-platform image', () => {
     const data = (await state.get({ repository: 'payments/api', digest: DIGEST })).data;
     expect(data.quarantine).toBeUndefined();
     expect(data.verdict?.result).toBe('fail');
+  });
+
+  it('a finding event reuses the signature part already recorded (a burst verifies once)', async () => {
+    // Prepare
+    registry.notationReferrer(SUBJECT, envelope());
+    await onScanEvent(cleanScan(), deps);
+    registry.requestLog.length = 0;
+    ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanFindings: { enhancedFindings: [] } });
+    const finding = normalized<FindingEvent>('inspector2-finding', (raw) => {
+      raw.id = 'finding-1';
+      const text = JSON.stringify(raw.detail)
+        .replaceAll('payments/api', REPO)
+        .replaceAll('sha256:4c1d8e2f9a7b6c5d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d', DIGEST);
+      raw.detail = JSON.parse(text);
+    });
+
+    // Act
+    await onScanEvent(finding, deps);
+
+    // Assess: a CRITICAL finding fails the image; the signature part is the scan's, not read again.
+    expect(registry.requestLog).toEqual([]);
+    const verdict = (await state.get({ repository: REPO, digest: DIGEST })).data.verdict;
+    expect(verdict?.result).toBe('fail');
+    expect(verdict?.reason).toMatch(/^fail: 1 CRITICAL .*; signed by payments-signer \(notation, /);
+    expect(verdict?.signature).toMatchObject({ result: 'pass', eventId: 'scan-1' });
   });
 
   it('makes no signature read for a repository that requires no signature', async () => {
