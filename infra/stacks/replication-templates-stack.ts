@@ -1,4 +1,4 @@
-import { Stack, type App, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { CreationTemplateConfig, HarbormasterConfig } from '../../shared/config/schema';
 import { ReplicationForwarder } from '../constructs/automation/replication-forwarder';
@@ -29,7 +29,13 @@ export class ReplicationTemplatesStack extends Stack {
     const { templates, forwardResults, ...stackProps } = props;
     super(scope, id, stackProps);
     if (templates.length > 0) new CreationTemplates(this, 'CreationTemplates', { templates });
-    if (forwardResults) this.forwarder = new ReplicationForwarder(this, 'ReplicationResults', forwardResults);
+    if (forwardResults) {
+      this.forwarder = new ReplicationForwarder(this, 'ReplicationResults', forwardResults);
+      // No alarm can watch it from home (alarms notify a topic of their own region): operators look it up.
+      new CfnOutput(this, 'ReplicationResultsDeadLetterQueueUrl', {
+        value: this.forwarder.deadLetterQueue.queueUrl,
+      });
+    }
   }
 }
 

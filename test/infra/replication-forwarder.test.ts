@@ -120,6 +120,12 @@ describe('native replication results: forwarded from the destination region to t
     expect(policies[0].Properties.Roles).toEqual([{ Ref: logicalIdOf('AWS::IAM::Role') }]);
   });
 
+  it('names the dead-letter queue in a stack output (no alarm can watch it from home)', () => {
+    destination.hasOutput('ReplicationResultsDeadLetterQueueUrl', {
+      Value: { Ref: logicalIdOf('AWS::SQS::Queue') },
+    });
+  });
+
   it('lets only this rule send undeliverable events to its dead-letter queue', () => {
     destination.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
