@@ -1,4 +1,5 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { ReplicationDestination } from '../config/schema';
 import { destinationLabel } from './destination-ref';
 import type { ReplicationJob } from './resolve-request';
@@ -11,9 +12,12 @@ import type { ReplicationJob } from './resolve-request';
  *
  * A destination whose entries are all in `done` is skipped without registry traffic, so a second message
  * for the same (rule, digest, destination) — a duplicate delivery, a re-scan that passes again — copies
- * nothing and writes no new audit row or alert. Recording is an `ADD` to the set: idempotent by itself
- * (a set union), so concurrent deliveries need no condition, and it happens only after the destination's
- * copy and audit row are done.
+ * nothing and writes no new audit row or alert. Recording is an `ADD` to the set (idempotent: a set union),
+ * and happens only after the destination's copy and audit row are done.
+ *
+ * Copies of one (rule, image) run one at a time: `claim` takes the item's lease with a conditional write (a
+ * lock with an expiry, so a replicator that dies lets it run out), and a second delivery arriving meanwhile
+ * fails with ReplicationBusyError and is retried after the visibility timeout, when it finds the work done.
  */
 export class ReplicationLedger {
   constructor(
@@ -34,6 +38,56 @@ export class ReplicationLedger {
     return new Set(output.Item?.done?.SS ?? []);
   }
 
+  /**
+   * Takes the lease for the job's rule and image until `until` (epoch ms); returns what is already done, read
+   * in the same write. Throws ReplicationBusyError while another delivery holds a live lease.
+   */
+  async claim(job: ReplicationJob, now: number, until: number): Promise<LedgerLease> {
+    const token = randomUUID();
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: ledgerKey(job) } },
+          UpdateExpression: 'SET #lease = :lease',
+          ConditionExpression: 'attribute_not_exists(#lease) OR #lease.#until < :now',
+          ExpressionAttributeNames: { '#lease': 'lease', '#until': 'until' },
+          ExpressionAttributeValues: {
+            ':lease': {
+              M: { token: { S: token }, until: { N: String(until) }, eventId: { S: job.eventId } },
+            },
+            ':now': { N: String(now) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { token, done: new Set(out.Attributes?.done?.SS ?? []) };
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      throw new ReplicationBusyError(
+        `${job.repository}@${job.digest} is being replicated for rule ${job.rule} by another delivery; retried later`,
+      );
+    }
+  }
+
+  /** Drops the lease if this delivery still holds it (a lease taken over after expiry is left alone). */
+  async release(job: ReplicationJob, lease: LedgerLease): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: ledgerKey(job) } },
+          UpdateExpression: 'REMOVE #lease',
+          ConditionExpression: '#lease.#token = :token',
+          ExpressionAttributeNames: { '#lease': 'lease', '#token': 'token' },
+          ExpressionAttributeValues: { ':token': { S: lease.token } },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   /** Adds a destination's entries (after its copy and audit row). */
   async record(job: ReplicationJob, destination: ReplicationDestination): Promise<void> {
     await this.client.send(
@@ -44,6 +98,21 @@ export class ReplicationLedger {
         ExpressionAttributeValues: { ':entries': { SS: ledgerEntries(job, destination) } },
       }),
     );
+  }
+}
+
+/** Proof of holding a ledger item's lease, with the entries done when it was taken. */
+export interface LedgerLease {
+  readonly token: string;
+  readonly done: ReadonlySet<string>;
+}
+
+/** Another delivery is copying the same rule and image now. Retryable: the retry finds the work done. */
+export class ReplicationBusyError extends Error {
+  readonly retryable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplicationBusyError';
   }
 }
 

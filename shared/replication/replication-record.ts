@@ -7,7 +7,7 @@ import type { ImageKey, ImageState } from '../state/image-state';
 import type { SourceRegistry } from './destination-ref';
 import { ReplicationMessageError } from './message';
 import { parseReplicationMessage } from './message-parser';
-import { pendingDestinations } from './replication-ledger';
+import { pendingDestinations, type ReplicationLedger } from './replication-ledger';
 import { replicate, type DestinationOutcome, type ReplicationDeps } from './replicate';
 import { resolveReplicationRequest, type ReplicationJob } from './resolve-request';
 
@@ -28,10 +28,7 @@ export interface ReplicationRecordDeps extends Omit<
   /** The image-state table (ImageStateStore): where the scan path recorded the verdict. */
   readonly state: { get(key: ImageKey): Promise<ImageState> };
   /** What was already written per (rule, image, destination) (ReplicationLedger). */
-  readonly ledger: {
-    done(job: ReplicationJob): Promise<ReadonlySet<string>>;
-    record(job: ReplicationJob, destination: ReplicationJob['destinations'][number]): Promise<void>;
-  };
+  readonly ledger: Pick<ReplicationLedger, 'done' | 'claim' | 'release' | 'record'>;
   readonly log: ReplicationLog;
   /** Called once per copied or failed destination (metrics). */
   readonly onOutcome?: (outcome: DestinationOutcome) => void;
@@ -68,6 +65,8 @@ export const ABORT_MARGIN_MS = 30_000;
 // first read can precede the commit by a moment: read again a few times (15 s in all) before giving the
 // record back to the queue, whose retry comes only after the visibility timeout.
 const VERDICT_WAITS_MS = [1_000, 2_000, 4_000, 8_000];
+// The lease of a copy when the Lambda context gives no remaining time (the function's 15-minute timeout).
+const LEASE_MS = 15 * 60_000;
 
 /**
  * One replication message (G1), checked before anything is read or copied:
@@ -78,7 +77,8 @@ const VERDICT_WAITS_MS = [1_000, 2_000, 4_000, 8_000];
  *    needs one read);
  * 3. the image's current verdict (the image-state table, as the scan path recorded it) must let the rule copy
  *    it: a failing, too severe or quarantined image is skipped with an audit row; no verdict yet is retried;
- * 4. the rest are copied (replicate.ts), audited, alerted on failure, then recorded in the ledger.
+ * 4. the rest are copied (replicate.ts) under the ledger's lease for (rule, image), so concurrent deliveries
+ *    copy once, audited, alerted on failure, and recorded in the ledger.
  * Every record writes exactly one log line; a failure is rethrown, so it becomes a batch item failure.
  */
 export function replicationRecordHandler(
@@ -139,21 +139,35 @@ export function replicationRecordHandler(
         remaining !== undefined
           ? AbortSignal.timeout(Math.max(1_000, remaining - ABORT_MARGIN_MS))
           : undefined;
-      const report = await replicate(
-        { ...job, destinations: pending },
-        {
-          ...deps,
-          copyOptions: { ...deps.copyOptions, ...(signal ? { signal } : {}) },
-          recordDone: (destination) => deps.ledger.record(job, destination),
-        },
-        { time },
-      );
-      deps.log.info('replicated', {
-        ...log,
-        destinations: report.outcomes.map((o) => ({ destination: o.destination, bytes: o.bytesCopied })),
-        alreadyDone: job.destinations.length - pending.length,
-      });
-      return { status: 'replicated', destinations: report.outcomes.length };
+      // One delivery copies (rule, image) at a time; the lease outlives this invocation by a minute at most.
+      const started = now().getTime();
+      const lease = await deps.ledger.claim(job, started, started + (remaining ?? LEASE_MS) + 60_000);
+      try {
+        const toCopy = pendingDestinations(job, lease.done);
+        if (toCopy.length === 0) {
+          deps.log.info('already replicated: every destination holds the image and its tags', log);
+          return { status: 'already-replicated' };
+        }
+        const report = await replicate(
+          { ...job, destinations: toCopy },
+          {
+            ...deps,
+            copyOptions: { ...deps.copyOptions, ...(signal ? { signal } : {}) },
+            recordDone: (destination) => deps.ledger.record(job, destination),
+          },
+          { time },
+        );
+        deps.log.info('replicated', {
+          ...log,
+          destinations: report.outcomes.map((o) => ({ destination: o.destination, bytes: o.bytesCopied })),
+          alreadyDone: job.destinations.length - toCopy.length,
+        });
+        return { status: 'replicated', destinations: report.outcomes.length };
+      } finally {
+        // A lease that could not be dropped runs out by itself, long before the queue redelivers: nothing is
+        // lost, and the record's own outcome (or error) is what its one log line reports.
+        await deps.ledger.release(job, lease).catch(() => undefined);
+      }
     } catch (error) {
       const err = error as Error;
       deps.log.error(

@@ -324,6 +324,55 @@ describe('replicator handler', () => {
     ]);
   });
 
+  it('copies once when two deliveries run at the same time: the second waits for a later retry', async () => {
+    // Prepare: two containers get the same message at once; the first copy holds until the other has answered.
+    const digest = digestOf('concurrent');
+    await recordVerdict(digest, verdict('pass'));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { copy, calls } = fakeCopy(digest);
+    const gated = async (options: CopyOptions) => {
+      await gate;
+      return copy(options);
+    };
+    const first = createHandler(gated, { sleep: noWait })(
+      { Records: [record('m-1', body(digest))] },
+      CONTEXT,
+    );
+    const second = createHandler(gated, { sleep: noWait })(
+      { Records: [record('m-1', body(digest))] },
+      CONTEXT,
+    );
+
+    // Act
+    const loser = await Promise.race([first, second]);
+    open();
+    const responses = await Promise.all([first, second]);
+
+    // Assess
+    expect(loser).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(responses).toContainEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(2);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    expect(await auditRows(digest)).toHaveLength(2);
+    expect(logs.lines().map((l) => [l.message, l.reason])).toEqual(
+      expect.arrayContaining([
+        [
+          'replication failed; the message will be retried, then dead-lettered',
+          expect.stringMatching(/^ReplicationBusyError: payments\/api@sha256:\w+ is being replicated/),
+        ],
+        ['replicated', undefined],
+      ]),
+    );
+    expect(logs.lines()).toHaveLength(2);
+
+    // The retry, after the visibility timeout, finds the work done.
+    await expect(
+      createHandler(gated, { sleep: noWait })({ Records: [record('m-1', body(digest))] }, CONTEXT),
+    ).resolves.toEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(2);
+  });
+
   it('copies only the new tag when a later message names one more', async () => {
     // Prepare
     const digest = digestOf('new-tag');
