@@ -67,6 +67,8 @@ const FUNCTIONS: readonly FunctionSpec[] = [
     clients: [
       ['@aws-sdk/client-ecr', 'ECRClient'],
       ['@aws-sdk/client-dynamodb', 'DynamoDBClient'],
+      // A FAILED native replication's alert.
+      ['@aws-sdk/client-sns', 'SNSClient'],
     ],
   },
   {
@@ -289,6 +291,7 @@ function childScan(digest: string, id: string): ScanEvent {
 async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
   const failingScan = event<ScanEvent>('ecr-image-scan-basic');
   const semverPush = event<ImageEvent>('ecr-image-push');
+  const replicationFailed = event<ReplicationEvent>('ecr-replication-failed');
   const scenarios: Scenario[] = [
     {
       name: 'push, no tag rule',
@@ -328,6 +331,14 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
       deliveries: [failingScan],
     },
     { name: 'duplicated delivery (failing scan)', deliveries: [failingScan, failingScan], noWrites: true },
+    // Native replication results, forwarded home from the destination region (issue 8 item 7).
+    { name: 'native replication SUCCESS', budget: 1, deliveries: [event('ecr-replication-success')] },
+    { name: 'native replication FAILED (alert)', leaseCalls: 2, deliveries: [replicationFailed] },
+    {
+      name: 'duplicated delivery (native replication FAILED)',
+      deliveries: [replicationFailed, replicationFailed],
+      noWrites: true,
+    },
     { name: 'duplicated delivery (semver push)', deliveries: [semverPush, semverPush], noWrites: true },
     {
       name: 'crash after the effects, redelivered after the lease (failing scan)',
@@ -474,7 +485,7 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
         try {
           return e.kind === 'scan.completed' || e.kind === 'finding.updated' || toScanFunction
             ? await onScanEvent(e as ScanEvent | FindingEvent | ImageEvent, scanDeps)
-            : await onImageEvent(e as ImageEvent | ReplicationEvent, deps);
+            : await onImageEvent(e as ImageEvent | ReplicationEvent, scanDeps);
         } catch (error) {
           if (!crash) throw error;
           clock += LEASE_MS + 1;

@@ -1,17 +1,22 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetImageCommand, ECRClient, ListImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { rawEvent } from '../automation/support';
 import { CONTEXT, captureLogs, setFunctionEnv, sqsEvent, sqsRecord } from './support';
 
 setFunctionEnv('image-events');
+// The image's lease for a FAILED native replication's alert (the stack sets both).
+process.env.IMAGE_STATE_TABLE_NAME = 'state';
+process.env.IMAGE_LEASE_SECONDS = '60';
 const { handler } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../../functions/image-events') as typeof import('../../../functions/image-events');
 
 const ecr = mockClient(ECRClient);
 const ddb = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
 
 describe('image-events handler', () => {
   let logs: ReturnType<typeof captureLogs>;
@@ -19,6 +24,7 @@ describe('image-events handler', () => {
   beforeEach(() => {
     ecr.reset();
     ddb.reset();
+    sns.reset();
     logs = captureLogs();
     ddb.on(PutItemCommand).resolves({});
     ecr.on(ListImagesCommand).resolves({ imageIds: [] });
@@ -125,5 +131,31 @@ describe('image-events handler', () => {
     expect(String(logs.lines().find((l) => l.level === 'ERROR')?.reason)).toContain(
       'does not belong on this function',
     );
+  });
+
+  it('alerts a FAILED native replication forwarded from eu-central-1 on the findings topic, under the image lease', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: { version: { N: '1' } } });
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+
+    // Act
+    const response = await handler(
+      sqsEvent(sqsRecord('m-1', JSON.stringify(rawEvent('ecr-replication-failed')))),
+      CONTEXT,
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual([
+      'UpdateItemCommand',
+      'PutItemCommand',
+      'UpdateItemCommand',
+    ]);
+    expect(ddb.commandCalls(UpdateItemCommand)[0].args[0].input.TableName).toBe('state');
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: 'arn:aws:sns:eu-west-1:111122223333:findings',
+      Subject: '[Harbormaster] REPLICATION FAILED payments/worker@sha256:9f86d081884c to eu-central-1',
+    });
   });
 });
