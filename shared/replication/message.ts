@@ -1,3 +1,5 @@
+import { HarbormasterError } from '../domain/errors';
+
 // The message's shape and its builder (the scan path). The replicator parses bodies with
 // message-parser.ts; the scan-events bundle does not ship that validator.
 
@@ -56,8 +58,11 @@ export type ReplicationMessageInput = Omit<ReplicationMessage, 'destinations'> &
   )[];
 };
 
-/** A queue body that is not a valid replication message; `message` names the field and what was expected. */
-export class ReplicationMessageError extends Error {
+/**
+ * A queue body that is not a valid replication message, or one the config does not allow; `message` names
+ * the field and what was expected. Not retryable: the same body gets the same answer.
+ */
+export class ReplicationMessageError extends HarbormasterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ReplicationMessageError';

@@ -1,6 +1,7 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { ReplicationDestination } from '../config/schema';
+import { HarbormasterError } from '../domain/errors';
 import { destinationLabel } from './destination-ref';
 import type { ReplicationJob } from './resolve-request';
 
@@ -108,10 +109,9 @@ export interface LedgerLease {
 }
 
 /** Another delivery is copying the same rule and image now. Retryable: the retry finds the work done. */
-export class ReplicationBusyError extends Error {
-  readonly retryable = true;
+export class ReplicationBusyError extends HarbormasterError {
   constructor(message: string) {
-    super(message);
+    super(message, { retryable: true });
     this.name = 'ReplicationBusyError';
   }
 }

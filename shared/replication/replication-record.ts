@@ -1,4 +1,5 @@
 import type { Context, SQSRecord } from 'aws-lambda';
+import { HarbormasterError, isRetryable } from '../domain/errors';
 import type { AuditEntry } from '../domain/types';
 import { verdictAllows } from '../policy/replication-match';
 import type { RuntimeConfig } from '../runtime/runtime-config';
@@ -49,10 +50,9 @@ export type ReplicationRecordOutcome =
   | { readonly status: 'skipped'; readonly reason: string };
 
 /** The image's scan event is not recorded yet, or the image has no verdict: retried later (not poison). */
-export class ReplicationVerdictPendingError extends Error {
-  readonly retryable = true;
+export class ReplicationVerdictPendingError extends HarbormasterError {
   constructor(message: string) {
-    super(message);
+    super(message, { retryable: true });
     this.name = 'ReplicationVerdictPendingError';
   }
 }
@@ -170,12 +170,18 @@ export function replicationRecordHandler(
       }
     } catch (error) {
       const err = error as Error;
-      deps.log.error(
-        error instanceof ReplicationMessageError
-          ? 'replication message rejected: nothing read or copied; it will be dead-lettered'
-          : 'replication failed; the message will be retried, then dead-lettered',
-        { ...log, reason: `${err.name}: ${err.message}` },
-      );
+      const line = { ...log, reason: `${err.name}: ${err.message}` };
+      if (isRetryable(error)) {
+        // Expected (the verdict is a moment behind, another delivery is copying): a deferral, not an alarm.
+        deps.log.info('replication deferred; the message will be retried after the visibility timeout', line);
+      } else {
+        deps.log.error(
+          error instanceof ReplicationMessageError
+            ? 'replication message rejected: nothing read or copied; it will be dead-lettered'
+            : 'replication failed; the message will be retried, then dead-lettered',
+          line,
+        );
+      }
       throw error;
     }
   };

@@ -358,7 +358,7 @@ describe('replicator handler', () => {
     expect(logs.lines().map((l) => [l.message, l.reason])).toEqual(
       expect.arrayContaining([
         [
-          'replication failed; the message will be retried, then dead-lettered',
+          'replication deferred; the message will be retried after the visibility timeout',
           expect.stringMatching(/^ReplicationBusyError: payments\/api@sha256:\w+ is being replicated/),
         ],
         ['replicated', undefined],
@@ -574,7 +574,8 @@ describe('replicator handler', () => {
     expect(await auditRows(digest)).toEqual([]);
     expect(logs.lines()).toEqual([
       expect.objectContaining({
-        message: 'replication failed; the message will be retried, then dead-lettered',
+        level: 'INFO',
+        message: 'replication deferred; the message will be retried after the visibility timeout',
         reason: expect.stringContaining(
           'ReplicationVerdictPendingError: the scan event evt-1 is not recorded',
         ),
