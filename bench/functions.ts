@@ -29,7 +29,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AuditStore } from '../shared/audit/store';
+import { AuditStore } from '../shared/audit/timeline-store';
 import type { AutomationDeps, EventOutcome } from '../shared/automation/execute-plan';
 import { onImageEvent } from '../shared/automation/on-image-event';
 import { onScanEvent, type ScanDeps } from '../shared/automation/on-scan-event';

@@ -8,7 +8,7 @@ import {
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AuditStore } from '../shared/audit/store';
+import { AuditStore } from '../shared/audit/timeline-store';
 import { loadConfig } from '../shared/config/load';
 import type { HarbormasterConfig } from '../shared/config/schema';
 import type { AuditEntry } from '../shared/domain/types';

@@ -68,8 +68,8 @@ export class AuditStoreError extends Error {
 
 /**
  * The audit trail's writes (A6), idempotent by event id and action. The replicator needs nothing more;
- * AuditRecorder (store.ts) adds the one read the scan path needs and AuditStore the CLI's timelines, so
- * each bundle ships only the reads it makes (DESIGN.md's bundle budget).
+ * AuditStore (timeline-store.ts) adds the CLI's timeline reads, so the function bundles ship none of them
+ * (DESIGN.md's bundle budget).
  */
 export class AuditWriter {
   protected readonly tableName: string;

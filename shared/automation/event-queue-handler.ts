@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { AuditRecorder } from '../audit/store';
+import { AuditWriter } from '../audit/writer';
 import type { NormalizedEvent } from '../domain/types';
 import type { DetailParsers } from '../events/dispatch';
 import { createMetrics, recordMetric } from '../observability/metrics';
@@ -16,7 +16,7 @@ import { sqsEventRecordHandler } from './sqs-record-handler';
 /** What every event function's work needs, built once per container. */
 export interface EventFunctionBase {
   readonly config: RuntimeConfig;
-  readonly audit: AuditRecorder;
+  readonly audit: AuditWriter;
   readonly log: AutomationLog;
   readonly metric: CountMetric;
   readonly now: () => Date;
@@ -45,7 +45,7 @@ export function eventQueueHandler<E extends NormalizedEvent>(options: {
     const config = bundledConfig();
     const metrics = createMetrics();
     const metric: CountMetric = (name, value) => recordMetric(metrics, name, value);
-    const audit = new AuditRecorder(options.dynamodb, {
+    const audit = new AuditWriter(options.dynamodb, {
       tableName: requiredEnv(ENV.AUDIT_TABLE),
       retentionDays: config.audit.retentionDays,
     });

@@ -24,7 +24,7 @@ import {
   removeImageTags,
 } from '../registry/ecr-images';
 import { scanVerdictOf, signaturePart, withSignature } from '../policy/signature-verdict';
-import { buildReplicationMessage, serializeReplicationMessage } from '../replication/message';
+import { buildReplicationMessage, serializeReplicationMessage } from '../replication/build-message';
 import type { RuntimeRepositoryConfig } from '../runtime/runtime-config';
 import type { ChildEntry, ImageKey, ImageState, ImageStateData, StoredVerdict } from '../state/image-state';
 import type { ImageStateStore, Lease } from '../state/image-state-store';

@@ -1,6 +1,6 @@
 import type { Ignored, NormalizedEvent } from '../domain/types';
 import { describeValue, EventParseError, EventRoutingError } from './errors';
-import { MAX_TAGS, readAccountId, readIsoTime, readRegion } from './event-fields';
+import { MAX_TAGS, readAccountId, readIsoTime, readRegion } from './field-readers';
 import {
   readArray,
   readPlainObject,

@@ -1,7 +1,7 @@
 import type { Ignored, NormalizedEvent } from '../domain/types';
 import { DETAIL, eventBase, type Envelope } from './dispatch';
 import { describeValue } from './errors';
-import { readDigest, readOptionalSingleTag, readRepositoryName } from './event-fields';
+import { readDigest, readOptionalSingleTag, readRepositoryName } from './field-readers';
 import { readOptionalString, readString, valueError, type RawObject } from './read';
 
 /**

@@ -1,6 +1,6 @@
 import type { NormalizedEvent } from '../domain/types';
 import { DETAIL, EVENT_TYPE, eventBase, type DetailParsers, type Envelope } from './dispatch';
-import { readAccountId, readRegion } from './event-fields';
+import { readAccountId, readRegion } from './field-readers';
 import { ecrImageAction, readActionImage } from './image-action';
 import { readOptionalString } from './read';
 

@@ -9,7 +9,7 @@ import {
   readSeverity,
   readSeverityCounts,
   readTagList,
-} from './event-fields';
+} from './field-readers';
 import {
   readArray,
   readMatching,

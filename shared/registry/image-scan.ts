@@ -1,6 +1,6 @@
 import { DescribeImageScanFindingsCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import type { SeverityCounts } from '../domain/types';
-import { severityCounts } from '../events/fields';
+import { severityCounts } from '../events/severity-fields';
 
 /**
  * Where an image's scan stands, read with one DescribeImageScanFindings call (status and counts only).

@@ -38,7 +38,7 @@ export interface ReplicationReport {
   readonly outcomes: readonly DestinationOutcome[];
 }
 
-/** The part of AuditStore (shared/audit/store.ts) replication uses. */
+/** The part of AuditStore (shared/audit/timeline-store.ts) replication uses. */
 export interface ReplicationAuditLog {
   /** Conditional write; `duplicate` when a row with the same key already exists. */
   record(entry: AuditEntry): Promise<{ readonly duplicate: boolean }>;

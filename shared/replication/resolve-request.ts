@@ -2,8 +2,8 @@ import type { GatedReplicationRule, ReplicationDestination } from '../config/sch
 import { matchesAnyTagPattern, matchesTagPattern } from '../config/tag-patterns';
 import type { RuntimeConfig } from '../runtime/runtime-config';
 import type { SourceRegistry } from './destination-ref';
-import { ReplicationMessageError } from './message';
-import type { ReplicationRequest } from './message-parser';
+import { ReplicationMessageError } from './build-message';
+import type { ReplicationRequest } from './parse-request';
 
 /**
  * What the replicator copies: everything but the identity comes from the compiled-in config, so a message

@@ -1,5 +1,5 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { AUDIT_TABLE_KEYS, AuditStore, AuditStoreError, imageKey } from '../../shared/audit/store';
+import { AUDIT_TABLE_KEYS, AuditStore, AuditStoreError, imageKey } from '../../shared/audit/timeline-store';
 import type { AuditEntry } from '../../shared/domain/types';
 import { createAuditTable, startDynalite, type DynaliteHandle } from '../support/dynalite';
 
@@ -170,77 +170,6 @@ describe('AuditStore against dynalite', () => {
     // Assess
     expect(seen).toEqual(['e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0']);
     expect(pages).toBeGreaterThanOrEqual(3);
-  });
-
-  it('finds the newest verdict and the newest alert finding set by event time, whatever the delivery order', async () => {
-    // Prepare: the newer scan arrives first; its verdict and alert are follow-ups of its "scanned" row
-    await store.record(entry({ action: 'scanned', time: '2026-11-20T12:00:00Z', eventId: 'newer' }), [
-      {
-        action: 'verdict',
-        detail: {
-          result: 'fail',
-          highestSeverity: 'HIGH',
-          reason: 'fail: 1 HIGH',
-          findingSetHash: 'sha256:h2',
-        },
-      },
-      { action: 'notified', detail: { findingIds: ['CVE-2', 'CVE-3'], findingSetHash: 'sha256:h2' } },
-    ]);
-    await store.record(entry({ action: 'scanned', time: '2026-11-20T11:00:00Z', eventId: 'older' }), [
-      { action: 'verdict', detail: { result: 'fail', reason: 'fail: 1 LOW' } },
-      { action: 'notified', detail: { findingIds: ['CVE-1'], findingSetHash: 'sha256:h1' } },
-    ]);
-    // A later pass with no alert: the newest verdict changes, the last alert's set does not.
-    await store.record(entry({ action: 'scanned', time: '2026-11-20T13:00:00Z', eventId: 'latest' }), [
-      { action: 'verdict', detail: { result: 'pass', reason: 'pass: nothing above MEDIUM' } },
-    ]);
-    await store.record(entry({ action: 'tagged', time: '2026-11-20T14:00:00Z', eventId: 'later-tag' }));
-
-    // Act
-    const verdict = await store.latestVerdict('payments/api', DIGEST_A);
-    const set = await store.lastFindingSet('payments/api', DIGEST_A);
-    const none = await store.latestVerdict('payments/api', DIGEST_B);
-    const noAlert = await store.lastFindingSet('payments/api', DIGEST_B);
-
-    // Assess
-    expect(verdict).toEqual({
-      result: 'pass',
-      reason: 'pass: nothing above MEDIUM',
-      eventId: 'latest',
-      time: '2026-11-20T13:00:00.000Z',
-    });
-    expect(set).toEqual({
-      eventId: 'newer',
-      time: '2026-11-20T12:00:00.000Z',
-      findingIds: ['CVE-2', 'CVE-3'],
-      findingSetHash: 'sha256:h2',
-    });
-    expect(none).toBeUndefined();
-    expect(noAlert).toBeUndefined();
-  });
-
-  it('reads a verdict recorded as a row of its own (the operator CLI writes those)', async () => {
-    // Prepare
-    await store.record(
-      entry({
-        action: 'verdict',
-        time: '2026-11-20T12:00:00Z',
-        eventId: 'cli',
-        detail: { result: 'fail', highestSeverity: 'CRITICAL', reason: 'manual' },
-      }),
-    );
-
-    // Act
-    const verdict = await store.latestVerdict('payments/api', DIGEST_A);
-
-    // Assess
-    expect(verdict).toEqual({
-      result: 'fail',
-      highestSeverity: 'CRITICAL',
-      reason: 'manual',
-      eventId: 'cli',
-      time: '2026-11-20T12:00:00.000Z',
-    });
   });
 
   it('withdraws a row so a retry of the event is no longer a duplicate', async () => {

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
-import { AUDIT_TABLE_KEYS } from '../../shared/audit/store';
+import { AUDIT_TABLE_KEYS } from '../../shared/audit/timeline-store';
 import { STATE_TABLE_KEYS } from '../../shared/state/image-state-store';
 
 // dynalite ships no types: it is a function returning a node http.Server.

@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AUDIT_TABLE_KEYS } from '../../../shared/audit/store';
+import { AUDIT_TABLE_KEYS } from '../../../shared/audit/timeline-store';
 
 export interface AuditTableProps {
   /**
@@ -26,7 +26,7 @@ export interface AuditTableProps {
 }
 
 /**
- * Writes the audit store (shared/audit/store.ts) makes: a conditional put per event (idempotent by event id),
+ * Writes the audit store (shared/audit/writer.ts) makes: a conditional put per event (idempotent by event id),
  * and a delete that withdraws that row when a later action of the same event failed, so the retry redoes it.
  */
 export const AUDIT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;

@@ -97,7 +97,7 @@ const VISIBILITY_TIMEOUT = Duration.minutes(90);
 
 /**
  * Gated replication (G1): the replication queue (with its dead-letter queue) and the replicator function it
- * feeds. The scan path sends one message per image and rule that passed its gate (shared/replication/message.ts);
+ * feeds. The scan path sends one message per image and rule that passed its gate (shared/replication/build-message.ts);
  * the function checks it against its compiled-in config (rule, repository, tags; the destinations and credentials
  * come from the config), re-reads the image's verdict, copies the image by digest to the rule's destinations
  * with the OCI copy engine, audits every destination and alerts on failure.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AuditStore, type TimelinePage, type TimelineQuery } from '../../audit/store';
+import { AuditStore, type TimelinePage, type TimelineQuery } from '../../audit/timeline-store';
 import type { AuditEntry } from '../../domain/types';
 import {
   addAwsOptions,

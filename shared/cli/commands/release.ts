@@ -2,7 +2,7 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { AuditStore } from '../../audit/store';
+import { AuditStore } from '../../audit/timeline-store';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load';
 import { auditSchema, type HarbormasterConfig } from '../../config/schema';
 import { findRepository } from '../../policy/managed';

@@ -10,7 +10,7 @@ import {
   type SeverityCounts,
 } from '../../domain/types';
 import { EventParseError, parseEventJson } from '../../events';
-import { severity as severitySchema } from '../../events/fields';
+import { severity as severitySchema } from '../../events/severity-fields';
 import { findingSetHash, idsOf } from '../../policy/findings-diff';
 import { emptyCounts } from '../../policy/severity';
 import { runtimeConfig } from '../../runtime/runtime-config';

@@ -2,7 +2,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { onImageEvent } from '../../../shared/automation/on-image-event';
 import { sqsEventRecordHandler } from '../../../shared/automation/sqs-record-handler';
 import type { ImageEvent, NormalizedEvent, ReplicationEvent } from '../../../shared/domain/types';

@@ -20,7 +20,7 @@ import 'aws-sdk-client-mock-jest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { quarantineKeeperTag } from '../../../shared/automation/execute-plan';
 import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-event';
 import { configureCliDeps } from '../../../shared/cli/aws-options';

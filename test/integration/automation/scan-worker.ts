@@ -12,7 +12,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { AuditRecorder } from '../../../shared/audit/store';
+import { AuditWriter } from '../../../shared/audit/writer';
 import { onScanEvent } from '../../../shared/automation/on-scan-event';
 import { sqsEventRecordHandler } from '../../../shared/automation/sqs-record-handler';
 import type { FindingEvent, ImageEvent, NormalizedEvent, ScanEvent } from '../../../shared/domain/types';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     metric,
     now: () => now,
     account: WORKER_ACCOUNT,
-    audit: new AuditRecorder(dynamodb, {
+    audit: new AuditWriter(dynamodb, {
       tableName: AUDIT_TABLE,
       retentionDays: config.audit.retentionDays,
       now: () => now,

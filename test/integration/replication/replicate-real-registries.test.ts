@@ -8,7 +8,7 @@ import type { GatedReplicationRule } from '../../../shared/config/schema';
 import type { AuditEntry } from '../../../shared/domain/types';
 import { copyImage, type CopyOptions } from '../../../shared/oci/copy';
 import type { ReplicationFailureAlert } from '../../../shared/notify/replication-failure-alert';
-import { buildReplicationMessage } from '../../../shared/replication/message';
+import { buildReplicationMessage } from '../../../shared/replication/build-message';
 import {
   replicate,
   ReplicationFailedError,

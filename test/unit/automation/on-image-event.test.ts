@@ -17,7 +17,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import type { AutomationDeps } from '../../../shared/automation/execute-plan';
 import { onImageEvent } from '../../../shared/automation/on-image-event';
 import type { ImageEvent, ReplicationEvent } from '../../../shared/domain/types';

@@ -12,7 +12,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { quarantineKeeperTag } from '../../../shared/automation/execute-plan';
 import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-event';
 import {

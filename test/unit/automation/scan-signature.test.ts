@@ -10,7 +10,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createPublicKey } from 'node:crypto';
 import 'aws-sdk-client-mock-jest';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { onScanEvent, type ScanDeps } from '../../../shared/automation/on-scan-event';
 import { ecrScanSignatures, type RegistryRepository } from '../../../shared/automation/scan-signature';
 import type { HarbormasterConfig } from '../../../shared/config/schema';

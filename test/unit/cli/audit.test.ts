@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { configureCliDeps } from '../../../shared/cli/aws-options';
 import { run } from '../../../shared/cli/main';
 import type { AuditEntry } from '../../../shared/domain/types';

@@ -5,7 +5,7 @@ import 'aws-sdk-client-mock-jest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { configureCliDeps } from '../../../shared/cli/aws-options';
 import { run } from '../../../shared/cli/main';
 import { ImageStateStore } from '../../../shared/state/image-state-store';

@@ -16,7 +16,7 @@ import 'aws-sdk-client-mock-jest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditStore } from '../../../shared/audit/store';
+import { AuditStore } from '../../../shared/audit/timeline-store';
 import { configureCliDeps } from '../../../shared/cli/aws-options';
 import { RELEASE_LEASE_MS } from '../../../shared/cli/commands/release';
 import { run } from '../../../shared/cli/main';

@@ -44,7 +44,7 @@ describe('function bundles', () => {
     expect(inputs.filter((file) => /node_modules\/zod\//.test(file))).toEqual([]);
     expect(inputs).not.toContain('shared/config/schema.ts');
     expect(inputs).not.toContain('shared/config/primitives.ts');
-    expect(inputs).not.toContain('shared/events/fields.ts');
+    expect(inputs).not.toContain('shared/events/severity-fields.ts');
   });
 
   it.each([

@@ -2,8 +2,8 @@ import {
   buildReplicationMessage,
   ReplicationMessageError,
   serializeReplicationMessage,
-} from '../../../shared/replication/message';
-import { parseReplicationMessage } from '../../../shared/replication/message-parser';
+} from '../../../shared/replication/build-message';
+import { parseReplicationMessage } from '../../../shared/replication/parse-request';
 import { accountId, awsRegion, REPOSITORY_NAME_PATTERN } from '../../../shared/config/primitives';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;

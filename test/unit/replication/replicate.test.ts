@@ -4,7 +4,7 @@ import {
   REPLICATION_FAILED_VERDICT,
   type ReplicationFailureAlert,
 } from '../../../shared/notify/replication-failure-alert';
-import { buildReplicationMessage, type ReplicationMessage } from '../../../shared/replication/message';
+import { buildReplicationMessage, type ReplicationMessage } from '../../../shared/replication/build-message';
 import {
   replicate,
   ReplicationFailedError,

@@ -1,5 +1,5 @@
 import type { GatedReplicationRule } from '../../../shared/config/schema';
-import type { ReplicationRequest } from '../../../shared/replication/message-parser';
+import type { ReplicationRequest } from '../../../shared/replication/parse-request';
 import { ledgerEntries, pendingDestinations } from '../../../shared/replication/replication-ledger';
 import {
   ReplicationRequestRejectedError,

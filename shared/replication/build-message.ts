@@ -1,7 +1,7 @@
 import { HarbormasterError } from '../domain/errors';
 
 // The message's shape and its builder (the scan path). The replicator parses bodies with
-// message-parser.ts; the scan-events bundle does not ship that validator.
+// parse-request.ts; the scan-events bundle does not ship that validator.
 
 /**
  * The replication queue's message: one image (by digest) to copy to one gated rule's destinations.
@@ -74,7 +74,7 @@ export class ReplicationMessageError extends HarbormasterError {
  * re-validate: every input is an already validated type (the event's id, account, region, repository and
  * digest come from the event parser, the rule and its destinations from the schema-validated config, the
  * tags from replicationTargets, which keeps only OCI-valid tags), and the replicator parses the body at its
- * own trust boundary (message-parser.ts). test/unit/replication/message.test.ts checks that what the scan
+ * own trust boundary (parse-request.ts). test/unit/replication/message.test.ts checks that what the scan
  * path builds always parses.
  */
 export function buildReplicationMessage(input: Omit<ReplicationMessageInput, 'version'>): ReplicationMessage {

@@ -1,6 +1,6 @@
-import { REPLICATION_MESSAGE_VERSION, ReplicationMessageError } from './message';
+import { REPLICATION_MESSAGE_VERSION, ReplicationMessageError } from './build-message';
 
-// The replicator's side of the replication queue: its trust boundary. Kept apart from message.ts so the
+// The replicator's side of the replication queue: its trust boundary. Kept apart from build-message.ts so the
 // scan-events bundle, which only builds messages from validated inputs, does not ship the validator.
 //
 // A message is a request, never an instruction: only its identity (event, rule, repository, digest) and its

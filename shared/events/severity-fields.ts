@@ -7,16 +7,16 @@ import {
   SEVERITY_NAME_EXPECTED,
   severityOf,
   zeroCounts,
-} from './event-fields';
+} from './field-readers';
 
 /**
  * Zod versions of event fields, for code that composes them into zod schemas or reads an API response
  * with them: the CLI (`gate`, `simulate`) and shared/replication/image-verdict.ts. The event functions
  * never import this module (zod would cost ~100 KB and its schema building at cold start); the runtime
- * parser reads the same fields with ./event-fields.ts, whose names, messages and rules these reuse.
+ * parser reads the same fields with ./field-readers.ts, whose names, messages and rules these reuse.
  */
 
-export { DIGEST_PATTERN, EVENT_TAG_PATTERN, MAX_TAGS, zeroCounts } from './event-fields';
+export { DIGEST_PATTERN, EVENT_TAG_PATTERN, MAX_TAGS, zeroCounts } from './field-readers';
 
 /** A finding severity; UNTRIAGED becomes UNDEFINED. */
 export const severity = z.string({ error: SEVERITY_EXPECTED }).transform((value, ctx) => {

@@ -8,11 +8,11 @@ import {
   SEVERITY_EXPECTED,
   SEVERITY_NAME_EXPECTED,
   SEVERITY_NAMES,
-} from '../../../shared/events/event-fields';
+} from '../../../shared/events/field-readers';
 import {
   severity as severitySchema,
   severityCounts as severityCountsSchema,
-} from '../../../shared/events/fields';
+} from '../../../shared/events/severity-fields';
 import { fixture } from './fixtures';
 
 /** The message of what `fn` throws (fails the test when it does not throw). */

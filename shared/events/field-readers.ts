@@ -108,7 +108,7 @@ export function readIsoTime(obj: RawObject, key: string | number, at: FieldPath)
 /**
  * Severity names an event may carry: the severities, plus UNTRIAGED (Inspector) for UNDEFINED (basic).
  * Written out (not derived from SEVERITY_ORDER at load) so a bundle that never reads a severity drops
- * them; test/unit/events/event-fields.test.ts keeps them in step with SEVERITY_ORDER.
+ * them; test/unit/events/field-readers.test.ts keeps them in step with SEVERITY_ORDER.
  */
 export const SEVERITY_NAMES = [
   'UNDEFINED',
