@@ -7,31 +7,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import YAML from 'yaml';
 import { buildHarbormaster } from '../infra/harbormaster';
 import { parseConfig } from '../shared/config/load';
 import {
+  compliantDoc,
   CONTROL_TOWER_RULES_DIR,
   controlTowerResults,
+  exampleDoc,
+  type ConfigDoc as Doc,
   type ControlResult,
 } from '../test/infra/support/control-tower';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Doc = any;
-const example = (): Doc =>
-  YAML.parse(fs.readFileSync(path.join(__dirname, '..', 'harbormaster.config.yaml'), 'utf8'));
-
-function withChoices(): Doc {
-  const doc = example();
-  doc.network = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] };
-  for (const repo of doc.repositories) {
-    repo.tagMutability = 'IMMUTABLE';
-    delete repo.mutabilityExclusions;
-    delete repo.autoTag;
-    if (repo.scan) delete repo.scan.promoteTo;
-  }
-  return doc;
-}
 
 function results(doc: Doc): ControlResult[] {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -72,8 +57,8 @@ function summarize(rows: ControlResult[]): Map<string, { stacks: Set<string>; fa
   return byControl;
 }
 
-const shipped = summarize(results(example()));
-const chosen = summarize(results(withChoices()));
+const shipped = summarize(results(exampleDoc()));
+const chosen = summarize(results(compliantDoc()));
 const about = descriptions();
 const status = (e?: { failing: Set<string> }): string =>
   !e ? 'n/a' : e.failing.size === 0 ? 'pass' : `**fail** (${[...e.failing].join(', ')})`;

@@ -7,6 +7,7 @@ import { findRepository, needsExistingTags, planImageEvent, unmanagedReason } fr
 import { listTaggedVersions } from '../registry/ecr-images';
 import type { ImageStateStore } from '../state/image-state-store';
 import { duplicateDelivery, executePlan, type AutomationDeps, type EventOutcome } from './execute-plan';
+import { withLease } from './lease';
 
 export interface ImageEventDeps extends AutomationDeps {
   /** Publishes the alert of a FAILED native replication; required for those events only. */
@@ -72,20 +73,20 @@ export async function onImageEvent(
 
   // Once per event however it is delivered: a live claim by a twin delivery throws ImageBusyError (retried
   // later, then a duplicate); a claim left by a crash expires and the redelivery finishes the work.
-  const claim = await deps.state.claim(event, event.id, {
-    now: deps.now().getTime(),
-    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
-  });
-  if (claim.status === 'duplicate') return duplicateDelivery(event, deps);
-  try {
-    const outcome = await alertThenRecord(event, pending, repository.team, deps);
-    // The image's state is unchanged: the commit only marks the event done and drops the lease.
-    await deps.state.commit(claim.lease, claim.state, claim.state.data);
-    return outcome;
-  } catch (error) {
-    await deps.state.release(claim.lease).catch(() => undefined);
-    throw error;
-  }
+  const state = deps.state;
+  const result = await withLease(
+    state,
+    event,
+    event.id,
+    { now: deps.now().getTime(), leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, log: deps.log },
+    async (lease, claimed) => {
+      const outcome = await alertThenRecord(event, pending, repository.team, deps);
+      // The image's state is unchanged: the commit only marks the event done and drops the lease.
+      await state.commit(lease, claimed, claimed.data);
+      return outcome;
+    },
+  );
+  return result === 'duplicate' ? duplicateDelivery(event, deps) : result;
 }
 
 /** Lease of a FAILED replication's claim when none is configured: the function's 30 s timeout plus margin. */

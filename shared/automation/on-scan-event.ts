@@ -35,6 +35,7 @@ import {
   type AutomationDeps,
   type EventOutcome,
 } from './execute-plan';
+import { withLease } from './lease';
 import { signatureOf, signedImageOf, type ScanSignatureDeps } from './scan-signature';
 
 /** How many findings a verdict reads at most (5 pages of DescribeImageScanFindings). */
@@ -87,26 +88,20 @@ export async function onScanEvent(event: ScanPathEvent, deps: ScanDeps): Promise
   };
 }
 
-/** Runs `work` holding the image's lease; a failure drops the lease so the retry need not wait for it. */
-async function withLease(
+/** Runs `work` holding the image's lease (shared/automation/lease.ts) with this function's clock and lease. */
+function withImageLease(
   deps: ScanDeps,
   key: ImageKey,
   eventId: string,
   work: (lease: Lease, state: ImageState) => Promise<readonly string[]>,
 ): Promise<readonly string[] | 'duplicate'> {
-  const claim = await deps.state.claim(key, eventId, { now: deps.now().getTime(), leaseMs: deps.leaseMs });
-  if (claim.status === 'duplicate') return 'duplicate';
-  try {
-    return await work(claim.lease, claim.state);
-  } catch (error) {
-    await deps.state.release(claim.lease).catch((releaseError: unknown) =>
-      deps.log.warn('could not drop the lease; the retry waits for it to expire', {
-        eventId,
-        reason: (releaseError as Error).message,
-      }),
-    );
-    throw error;
-  }
+  return withLease(
+    deps.state,
+    key,
+    eventId,
+    { now: deps.now().getTime(), leaseMs: deps.leaseMs, log: deps.log },
+    work,
+  );
 }
 
 function outcome(
@@ -181,7 +176,7 @@ async function onScanResult(
   deps: ScanDeps,
 ): Promise<EventOutcome> {
   const key = { repository: event.repository, digest: event.digest };
-  const result = await withLease(deps, key, event.id, async (lease, state) => {
+  const result = await withImageLease(deps, key, event.id, async (lease, state) => {
     const findings = await findingsFor(event, repository, deps);
     const scanVerdict = judgeScan({
       event,
@@ -256,7 +251,7 @@ async function applyToIndex(
   deps: ScanDeps,
 ): Promise<string[]> {
   const key = { repository: event.repository, digest: parent };
-  const result = await withLease(deps, key, event.id, async (lease, state) => {
+  const result = await withImageLease(deps, key, event.id, async (lease, state) => {
     const known = state.data.children;
     if (!known?.[event.digest]) {
       // The index's push has not been applied yet: it reads this child's verdict when it is.
@@ -289,7 +284,7 @@ async function onIndexPushed(
   deps: ScanDeps,
 ): Promise<EventOutcome> {
   const key = { repository: event.repository, digest: event.digest };
-  const result = await withLease(deps, key, event.id, async (lease, state) => {
+  const result = await withImageLease(deps, key, event.id, async (lease, state) => {
     const children: Record<string, ChildEntry> = {};
     for (const child of await indexChildren(deps.ecr, key)) {
       const scannable = isScannablePlatform(child.platform);
@@ -385,7 +380,7 @@ async function onSignaturePushed(
 ): Promise<EventOutcome> {
   const key = { repository: event.repository, digest: signed };
   let ignored: string | undefined;
-  const result = await withLease(deps, key, event.id, async (lease, state) => {
+  const result = await withImageLease(deps, key, event.id, async (lease, state) => {
     const previous = state.data.verdict;
     if (!previous || state.parents.length > 0) {
       // No verdict yet: the scan verifies when it comes. A platform child: its index's signature counts.

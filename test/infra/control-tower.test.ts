@@ -1,36 +1,16 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import YAML from 'yaml';
 import { buildHarbormaster } from '../../infra/harbormaster';
 import { VPC_ACCESS_ACTIONS } from '../../infra/constructs/harbormaster-function';
 import { parseConfig } from '../../shared/config/load';
-import { controlTowerFailures, type ControlFailure } from './support/control-tower';
-
-const EXAMPLE_PATH = path.join(__dirname, '..', '..', 'harbormaster.config.yaml');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Doc = any;
-
-function exampleDoc(): Doc {
-  return YAML.parse(fs.readFileSync(EXAMPLE_PATH, 'utf8'));
-}
-
-const NETWORK = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] };
-
-/** The example with every user choice Control Tower asks for: a VPC, and plain IMMUTABLE repositories. */
-function compliantDoc(): Doc {
-  const doc = exampleDoc();
-  doc.network = NETWORK;
-  for (const repo of doc.repositories) {
-    repo.tagMutability = 'IMMUTABLE';
-    // Moving tags (auto-tag, promotion) cannot exist in an IMMUTABLE repository: the config checks say so.
-    delete repo.mutabilityExclusions;
-    delete repo.autoTag;
-    if (repo.scan) delete repo.scan.promoteTo;
-  }
-  return doc;
-}
+import {
+  compliantDoc,
+  controlTowerFailures,
+  exampleDoc,
+  NETWORK,
+  type ConfigDoc as Doc,
+  type ControlFailure,
+} from './support/control-tower';
 
 function app(doc: Doc): App {
   const built = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

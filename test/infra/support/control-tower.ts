@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
+import YAML from 'yaml';
 
 /**
  * Runs AWS Control Tower's proactive controls (the cfn-guard rules @cdklabs/cdk-validator-cfnguard ships, with
@@ -105,4 +106,34 @@ export function controlTowerFailures(app: App): ControlFailure[] {
   return controlTowerResults(app)
     .filter((r) => r.status === 'fail')
     .map(({ stack, control }) => ({ stack, control }));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ConfigDoc = any;
+
+const EXAMPLE_PATH = path.join(__dirname, '..', '..', '..', 'harbormaster.config.yaml');
+
+/** The shipped example config, as a plain document to vary. */
+export function exampleDoc(): ConfigDoc {
+  return YAML.parse(fs.readFileSync(EXAMPLE_PATH, 'utf8'));
+}
+
+/** Ids of the shape `network` takes (no lookups: synth stays offline). */
+export const NETWORK = {
+  subnetIds: ['subnet-0a1b2c3d4e5f60718'],
+  securityGroupIds: ['sg-0a1b2c3d4e5f60718'],
+};
+
+/** The example with every user choice Control Tower asks for: a VPC, and plain IMMUTABLE repositories. */
+export function compliantDoc(): ConfigDoc {
+  const doc = exampleDoc();
+  doc.network = NETWORK;
+  for (const repo of doc.repositories) {
+    repo.tagMutability = 'IMMUTABLE';
+    // Moving tags (auto-tag, promotion) cannot exist in an IMMUTABLE repository: the config checks say so.
+    delete repo.mutabilityExclusions;
+    delete repo.autoTag;
+    if (repo.scan) delete repo.scan.promoteTo;
+  }
+  return doc;
 }
