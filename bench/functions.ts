@@ -7,7 +7,8 @@
  *    Budgets: size <= 1.10x the floor, init <= 1.15x the floor (median of N fresh `node` processes).
  * 2. AWS calls per event, counted against the real orchestration code (shared/automation) with
  *    aws-sdk-client-mock for ECR, SNS and SQS and a real DynamoDB implementation (dynalite, in-process,
- *    so conditional writes and duplicates behave as in AWS).
+ *    so conditional writes and duplicates behave as in AWS); the replicator's rows run its real handler
+ *    (bench/replicator-calls.ts: Secrets Manager mocked too, a copy engine that records the copies).
  *
  * Prints a table, writes .bench/functions.json, exits 1 when a budget is broken.
  * Options (environment): BENCH_RUNS (init-time runs per bundle, default 21).
@@ -47,6 +48,7 @@ import { parseEvent } from '../shared/events';
 import { functionBuildOptions, writeFunctionAsset } from '../infra/function-bundle';
 import { ImageStateStore } from '../shared/state/image-state-store';
 import { createAuditTable, createStateTable, startDynalite } from '../test/support/dynalite';
+import { measureReplicatorCalls } from './replicator-calls';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, '.bench');
@@ -248,6 +250,8 @@ interface CallResult {
   readonly byOperation: Record<string, number>;
   readonly outcome: string;
   readonly ok: boolean;
+  /** The replicator's rows: images copied (part of `writes`). */
+  readonly copies?: number;
 }
 
 const hex = (c: string) => `sha256:${c.repeat(64)}`;
@@ -557,7 +561,7 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const config = loadConfig(path.join(ROOT, 'harbormaster.config.yaml'));
   const bundles = await measureBundles(config);
-  const calls = await measureCalls(config);
+  const calls: CallResult[] = [...(await measureCalls(config)), ...(await measureReplicatorCalls(config))];
 
   console.log(
     `\nFunction bundles (esbuild as HarbormasterFunction; init = median of ${RUNS} fresh node ${process.version} processes)`,
@@ -575,7 +579,7 @@ async function main(): Promise<void> {
     })),
   );
   console.log(
-    '\nAWS calls per event (real orchestration; ECR/SNS/SQS mocked, DynamoDB = dynalite; operations grouped by client)',
+    '\nAWS calls per event (real orchestration and replicator handler; ECR/SNS/SQS/Secrets Manager mocked, DynamoDB = dynalite; operations grouped by client)',
   );
   console.table(
     calls.map((c) => ({
@@ -589,10 +593,11 @@ async function main(): Promise<void> {
               ...(c.leaseCalls ? [`${c.leaseCalls} lease`] : []),
               ...(c.quarantineCalls ? [`${c.quarantineCalls} quarantine`] : []),
             ].join(' + '),
-      'side effects': c.writes,
-      operations: Object.entries(c.byOperation)
-        .map(([op, n]) => (n > 1 ? `${op} x${n}` : op))
-        .join(', '),
+      'side effects': c.copies === undefined ? c.writes : `${c.writes} (${c.copies} copies)`,
+      operations:
+        Object.entries(c.byOperation)
+          .map(([op, n]) => (n > 1 ? `${op} x${n}` : op))
+          .join(', ') || '-',
       ok: c.ok ? 'yes' : 'NO',
     })),
   );
