@@ -473,6 +473,7 @@ async function measureCalls(config: HarbormasterConfig): Promise<CallResult[]> {
         addParent: (...a) => store.addParent(...a),
         commit: (...a) => (crashing ? Promise.reject(new Error('killed')) : store.commit(...a)),
         release: (...a) => (crashing ? Promise.resolve() : store.release(...a)),
+        checkpoint: (...a) => store.checkpoint(...a),
       };
       const scanDeps = {
         ...deps,

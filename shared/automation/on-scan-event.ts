@@ -45,7 +45,7 @@ const AUDIT_TAGS_MAX = 100;
 
 export interface ScanDeps extends Omit<AutomationDeps, 'audit'> {
   readonly audit: Pick<AuditWriter, 'record'>;
-  readonly state: Pick<ImageStateStore, 'claim' | 'commit' | 'release' | 'addParent'>;
+  readonly state: Pick<ImageStateStore, 'claim' | 'commit' | 'release' | 'addParent' | 'checkpoint'>;
   /** How long an event holds an image's lease: longer than the function's timeout. */
   readonly leaseMs: number;
   readonly sns: SNSClient;
@@ -222,7 +222,7 @@ async function onScanResult(
           tags: event.tags,
           mayPromote: event.kind === 'scan.completed',
         });
-        effects = await execute(key, decision, verdict, event, repository, deps);
+        effects = await execute({ lease, state }, key, decision, verdict, event, repository, deps);
         actions.push(...effects.actions);
       }
     }
@@ -263,6 +263,7 @@ async function applyToIndex(
       [event.digest]: { ...known[event.digest], verdict: childVerdict },
     };
     const decided = await decideIndex(
+      { lease, state },
       key,
       children,
       state,
@@ -300,7 +301,7 @@ async function onIndexPushed(
       ...state,
       data: { ...state.data, ...(event.mediaType ? { mediaType: event.mediaType } : {}) },
     };
-    const decided = await decideIndex(key, children, base, event, repository, deps, true);
+    const decided = await decideIndex({ lease, state }, key, children, base, event, repository, deps, true);
     await deps.state.commit(lease, state, decided.data);
     return decided.actions;
   });
@@ -308,6 +309,7 @@ async function onIndexPushed(
 }
 
 async function decideIndex(
+  held: Held,
   key: ImageKey,
   children: Record<string, ChildEntry>,
   state: ImageState,
@@ -332,7 +334,7 @@ async function decideIndex(
     tags,
     mayPromote,
   });
-  const effects = await execute(key, decision, verdict, { ...event, tags }, repository, deps);
+  const effects = await execute(held, key, decision, verdict, { ...event, tags }, repository, deps);
   await recordRows(
     deps,
     key,
@@ -407,7 +409,15 @@ async function onSignaturePushed(
         })
       : undefined;
     const effects = decision
-      ? await execute(key, decision, verdict, { ...event, digest: signed, tags }, repository, deps)
+      ? await execute(
+          { lease, state },
+          key,
+          decision,
+          verdict,
+          { ...event, digest: signed, tags },
+          repository,
+          deps,
+        )
       : { rows: [], patch: {}, actions: [] };
     await recordRows(
       deps,
@@ -425,8 +435,14 @@ async function onSignaturePushed(
 
 interface Effects {
   readonly rows: AuditFollowUp[];
-  readonly patch: Partial<Pick<ImageStateData, 'alert' | 'quarantine'>>;
+  readonly patch: Partial<Pick<ImageStateData, 'alert' | 'quarantine' | 'quarantining'>>;
   readonly actions: string[];
+}
+
+/** The lease an event holds on the image it changes, and the state it claimed. */
+interface Held {
+  readonly lease: Lease;
+  readonly state: ImageState;
 }
 
 /**
@@ -436,6 +452,7 @@ interface Effects {
  * before the commit that records it, so a crash can repeat it at most, never lose it.
  */
 async function execute(
+  held: Held,
   key: ImageKey,
   decision: ImageDecision,
   verdict: StoredVerdict,
@@ -445,17 +462,27 @@ async function execute(
 ): Promise<Effects> {
   const rows: AuditFollowUp[] = [];
   const actions: string[] = [];
-  const patch: { alert?: ImageStateData['alert']; quarantine?: ImageStateData['quarantine'] } = {};
+  const patch: { -readonly [K in 'alert' | 'quarantine' | 'quarantining']?: ImageStateData[K] } = {};
   let quarantined: string[] = [];
 
   if (decision.quarantine) {
     const tags = await currentImageTags(deps.ecr, key);
     const keeperTag = quarantineKeeperTag(key.digest);
-    quarantined = tags.filter((t) => t !== keeperTag);
+    const removing = tags.filter((t) => t !== keeperTag);
+    // A delivery that died after its removal left what it removed here: ECR shows only the keeper now.
+    const earlier = held.state.data.quarantining?.removedTags ?? [];
+    quarantined = [...new Set([...earlier, ...removing])];
     if (quarantined.length > 0) {
       // ECR deletes an image whose last tag goes: the keeper keeps it (and shows why it is there).
-      if (!tags.includes(keeperTag)) await addTags(deps.ecr, { ...key, tags: [keeperTag] });
-      await removeImageTags(deps.ecr, { ...key, tags: quarantined });
+      if (removing.length > 0 && !tags.includes(keeperTag)) {
+        await addTags(deps.ecr, { ...key, tags: [keeperTag] });
+      }
+      if (removing.length > 0) {
+        // Recorded before it is done: once removed, the tags cannot be read back for `harbormaster release`.
+        const quarantining = { eventId: event.id, removedTags: quarantined, keeperTag };
+        await deps.state.checkpoint(held.lease, { ...held.state.data, quarantining });
+        await removeImageTags(deps.ecr, { ...key, tags: removing });
+      }
       deps.metric?.('ImagesQuarantined');
       deps.log.warn('image quarantined: every tag removed but the keeper, image kept', {
         eventId: event.id,
@@ -465,6 +492,7 @@ async function execute(
         keeperTag,
       });
       patch.quarantine = { eventId: event.id, time: event.time, removedTags: quarantined, keeperTag };
+      patch.quarantining = undefined;
       rows.push({
         action: 'quarantined',
         tags: quarantined.slice(0, AUDIT_TAGS_MAX),

@@ -189,6 +189,42 @@ export class ImageStateStore {
     }
   }
 
+  /**
+   * Writes `data` while the lease is held, before an effect that cannot be read back afterwards (quarantine's
+   * tag removal). The lease stays and the version is unchanged, so the holder's commit still applies; throws
+   * ImageBusyError when the lease was lost or the item was written since the claim.
+   */
+  async checkpoint(lease: Lease, data: ImageStateData): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [PK]: { S: imageStateKey(lease.key) } },
+          UpdateExpression: 'SET #state = :state',
+          ConditionExpression: '#lock.#token = :token AND #version = :version',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#version': 'version',
+            '#lock': 'lock',
+            '#token': 'token',
+          },
+          ExpressionAttributeValues: {
+            ':state': { M: toAttributeMap(data as unknown as Record<string, unknown>) },
+            ':token': { S: lease.token },
+            ':version': { N: String(lease.version) },
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ImageBusyError(
+          `${label(lease.key)} changed while event ${lease.eventId} held it; the event will be retried`,
+        );
+      }
+      throw new ImageStateError(`checkpoint of ${label(lease.key)} failed`, { cause: error });
+    }
+  }
+
   /** Drops a lease without writing (after a failure), so the retry need not wait for it to expire. Best effort. */
   async release(lease: Lease): Promise<void> {
     try {

@@ -91,6 +91,11 @@ export interface ImageStateData {
   readonly children?: Readonly<Record<string, ChildEntry>>;
   readonly alert?: AlertRecord;
   readonly quarantine?: QuarantineRecord;
+  /**
+   * Tags a quarantine is about to remove, written under the lease before the removal: a delivery that dies
+   * after removing them leaves this, and the redelivery records them (ECR no longer shows them).
+   */
+  readonly quarantining?: Pick<QuarantineRecord, 'eventId' | 'removedTags' | 'keeperTag'>;
 }
 
 /** The stored item: the data plus what the store keeps about it. */

@@ -49,6 +49,14 @@ export class MemoryStateStore {
     this.items.set(keyOf(lease.key), { data, parents: item.parents, version: item.version + 1, done });
   }
 
+  async checkpoint(lease: Lease, data: ImageStateData): Promise<void> {
+    const item = this.items.get(keyOf(lease.key));
+    if (!item || item.lock?.token !== lease.token || item.version !== lease.version) {
+      throw new ImageBusyError(`${keyOf(lease.key)} changed while event ${lease.eventId} held it`);
+    }
+    this.items.set(keyOf(lease.key), { ...item, data });
+  }
+
   async release(lease: Lease): Promise<void> {
     const item = this.items.get(keyOf(lease.key));
     if (item?.lock?.token === lease.token) this.items.set(keyOf(lease.key), { ...item, lock: undefined });

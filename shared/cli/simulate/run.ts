@@ -188,13 +188,17 @@ export class Simulation {
     });
   }
 
-  private trackedStore(): Pick<MemoryStateStore, 'claim' | 'commit' | 'release' | 'addParent'> {
+  private trackedStore(): Pick<
+    MemoryStateStore,
+    'claim' | 'commit' | 'release' | 'addParent' | 'checkpoint'
+  > {
     return {
       claim: (key, eventId, options) => {
         this.touch(key);
         return this.store.claim(key, eventId, options);
       },
       commit: (lease, claimed, data) => this.store.commit(lease, claimed, data),
+      checkpoint: (lease, data) => this.store.checkpoint(lease, data),
       release: (lease) => this.store.release(lease),
       addParent: (child, parent) => {
         this.touch(child);

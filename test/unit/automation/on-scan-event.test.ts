@@ -279,15 +279,24 @@ describe('onScanEvent: a single-platform image', () => {
       .resolves({ imageDetails: [{ imageTags: [quarantineKeeperTag(API_DIGEST)] }] });
     const outcome = await onScanEvent(event, deps);
 
-    // Assess: the tags went in the first attempt; the redelivery sends the alert and records everything once.
+    // Assess: the tags went in the first attempt; the redelivery sends the alert and records everything once,
+    // the quarantine included: what it removed was recorded before the removal, since ECR no longer shows it.
     expect(outcome.status).toBe('done');
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     expect(ecr).toHaveReceivedCommandTimes(BatchDeleteImageCommand, 1);
     const image = await state.get({ repository: 'payments/api', digest: API_DIGEST });
     expect(image.data.alert?.eventId).toBe(event.id);
+    expect(image.data.quarantine).toEqual({
+      eventId: event.id,
+      time: event.time,
+      removedTags: ['v1', 'v1.4.2'],
+      keeperTag: quarantineKeeperTag(API_DIGEST),
+    });
+    expect(image.data).not.toHaveProperty('quarantining');
     expect((await audit.imageTimeline('payments/api', API_DIGEST)).entries.map((e) => e.action)).toEqual([
       'scanned',
       'verdict',
+      'quarantined',
       'notified',
     ]);
   });
