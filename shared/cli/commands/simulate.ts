@@ -11,6 +11,7 @@ import {
 } from '../../domain/types';
 import { EventParseError, parseEventJson } from '../../events';
 import { severity as severitySchema } from '../../events/severity-fields';
+import { findRepository } from '../../policy';
 import { findingSetHash, idsOf } from '../../policy/findings-diff';
 import { emptyCounts } from '../../policy/severity';
 import { runtimeConfig } from '../../runtime/runtime-config';
@@ -19,6 +20,7 @@ import { CliError, EXIT } from '../errors';
 import { formatReport, type DeliveryReport, type SimulationReport } from '../simulate/format';
 import { SimulatedRegistry } from '../simulate/recording-clients';
 import { functionsOf, Simulation, type FunctionRun } from '../simulate/run';
+import { SimulatedSignatures } from '../simulate/signatures';
 
 /**
  * `harbormaster simulate`: what the automation would do for EventBridge events, with no AWS call. It runs
@@ -151,6 +153,7 @@ export interface SimulateOptions {
   readonly lastAlert?: string;
   readonly state?: string;
   readonly manifest?: string;
+  readonly signatures?: string;
   readonly repeat?: boolean;
 }
 
@@ -254,6 +257,51 @@ function readLastAlert(file: string, now: Date): AlertRecord {
   };
 }
 
+/**
+ * The signature artifacts of the image, as the registry API would serve them: {"manifests": [{"manifest":
+ * {...} or its exact JSON text, "tag"?: "sha256-<hex>.sig"}], "blobs": ["<text>" or {"base64": "..."}]}.
+ * Digests are computed from the bytes, so the real verification runs on exactly what is given.
+ */
+function readSignatures(file: string): SimulatedSignatures {
+  const value = readJson(file, '--signatures') as { manifests?: unknown; blobs?: unknown } | null;
+  const shape = '{"manifests": [{"manifest": {...}, "tag"?: "..."}], "blobs": ["text" or {"base64": "..."}]}';
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new CliError(`--signatures ${file}: expected ${shape}`);
+  }
+  const signatures = new SimulatedSignatures();
+  const manifests = value.manifests ?? [];
+  const blobs = value.blobs ?? [];
+  if (!Array.isArray(manifests)) throw new CliError(`--signatures ${file}.manifests: expected an array`);
+  if (!Array.isArray(blobs)) throw new CliError(`--signatures ${file}.blobs: expected an array`);
+  manifests.forEach((entry: unknown, i) => {
+    const at = `--signatures ${file}.manifests[${i}]`;
+    const { manifest, tag } = (entry ?? {}) as { manifest?: unknown; tag?: unknown };
+    if (tag !== undefined && (typeof tag !== 'string' || tag === '')) {
+      throw new CliError(`${at}.tag: expected a tag such as sha256-<hex>.sig`);
+    }
+    const text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
+    let body: unknown;
+    try {
+      body = JSON.parse(text ?? '');
+    } catch {
+      // reported below
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new CliError(`${at}.manifest: expected a manifest (a JSON object, or its exact JSON text)`);
+    }
+    signatures.addManifest(Buffer.from(text, 'utf8'), tag as string | undefined);
+  });
+  blobs.forEach((blob: unknown, i) => {
+    if (typeof blob === 'string') signatures.addBlob(Buffer.from(blob, 'utf8'));
+    else if (blob && typeof (blob as { base64?: unknown }).base64 === 'string') {
+      signatures.addBlob(Buffer.from((blob as { base64: string }).base64, 'base64'));
+    } else {
+      throw new CliError(`--signatures ${file}.blobs[${i}]: expected a string or {"base64": "..."}`);
+    }
+  });
+  return signatures;
+}
+
 /** Without --findings, a scan's finding list stands in from its counts: one placeholder per counted finding. */
 function placeholderFindings(counts: SeverityCounts): Finding[] {
   return [...SEVERITY_ORDER].reverse().flatMap((severity) =>
@@ -343,7 +391,24 @@ export async function simulate(options: SimulateOptions): Promise<SimulateOutput
     else states.push({ ...newImageState(first), alert });
   }
 
-  const simulation = config ? new Simulation({ config, now, registry, state: states }) : undefined;
+  const signatures = options.signatures ? readSignatures(options.signatures) : undefined;
+  if (config && !signatures) {
+    const requiring = [
+      ...new Set(
+        judged
+          .filter((e) => findRepository(config, e.repository)?.scan.requireSignature)
+          .map((e) => e.repository),
+      ),
+    ];
+    if (requiring.length > 0) {
+      notes.push(
+        `no --signatures: ${requiring.join(', ')} requires a signature; its signatures were read from an empty registry, so the image counts as unsigned`,
+      );
+    }
+  }
+  const simulation = config
+    ? new Simulation({ config, now, registry, state: states, ...(signatures ? { signatures } : {}) })
+    : undefined;
   const deliveries: SimulatedDelivery[] = [];
   const order = options.repeat ? [...events, ...events] : events;
   for (const { text, parsed } of order) {
@@ -397,7 +462,7 @@ Example:
 Exit codes: 0 the events were handled (done, duplicate or ignored), 1 a function would fail a record (it is
 retried, then dead-lettered), 2 malformed event, unreadable file or invalid config.
 No AWS API is called: what the functions read (the image's tags, the repository's tags, findings, manifest,
-image state, last alert) comes from the files given; every write is recorded and printed instead.`;
+image state, last alert, signatures) comes from the files given; every write is recorded and printed instead.`;
 
 export function registerSimulate(program: Command): void {
   program
@@ -433,6 +498,10 @@ export function registerSimulate(program: Command): void {
     )
     .option('--state <file>', 'image state JSON to start from (one, an array, or a simulate --json report)')
     .option('--manifest <file>', "the image's manifest (an index push reads its platform manifests from it)")
+    .option(
+      '--signatures <file>',
+      'the image\'s signature artifacts, verified for real: {"manifests": [{"manifest": {...}, "tag"?}], "blobs": [...]}',
+    )
     .option('--repeat', 'deliver every event a second time, as SQS redelivers (duplicate suppression)')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXAMPLE)

@@ -24,6 +24,8 @@ export interface SimulationReport {
 }
 
 const short = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
+const shortAll = (lines: readonly string[]): string[] =>
+  lines.map((l) => l.replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/g, '$1'));
 const list = (values: readonly string[]): string => (values.length > 0 ? values.join(', ') : '(none)');
 
 function effectLine(effect: SimulatedEffect): string {
@@ -93,10 +95,8 @@ export function formatReport(report: SimulationReport): string {
             ? 'duplicate: already processed, nothing done'
             : `${run.outcome}: ${run.reason ?? ''}`;
       out.push(`   ${run.function}: ${what}`);
-      if (run.reads.length > 0) {
-        const reads = run.reads.map((r) => r.replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/g, '$1'));
-        out.push(`     read       ${reads.join('; ')}`);
-      }
+      if (run.reads.length > 0) out.push(`     read       ${shortAll(run.reads).join('; ')}`);
+      if (run.leases.length > 0) out.push(`     state      ${shortAll(run.leases).join('; ')}`);
       for (const effect of run.effects) out.push(`     ${effectLine(effect)}`);
       for (const l of run.log.filter((x) => x.level !== 'info')) out.push(`     ${l.level}: ${l.message}`);
     }

@@ -1,19 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { AutomationLog, EventOutcome } from '../../automation/execute-plan';
+import * as imageFunction from '../../automation/image-function';
 import { onImageEvent } from '../../automation/on-image-event';
-import { onScanEvent } from '../../automation/on-scan-event';
+import { onScanEvent, type ScanDeps } from '../../automation/on-scan-event';
+import * as scanFunction from '../../automation/scan-function';
 import { sqsEventRecordHandler } from '../../automation/sqs-record-handler';
-import type {
-  FindingEvent,
-  ImageEvent,
-  NormalizedEvent,
-  ReplicationEvent,
-  ScanEvent,
-} from '../../domain/types';
-import { EVENT_TYPE } from '../../events/dispatch';
-import { ecrImageAction, IMAGE_EVENTS } from '../../events/image-events';
-import { SCAN_EVENTS } from '../../events/scan-events';
+import type { NormalizedEvent } from '../../domain/types';
 import { INDEX_MEDIA_TYPES } from '../../registry/ecr-images';
+import { ENV } from '../../runtime/env-names';
 import type { RuntimeConfig } from '../../runtime/runtime-config';
 import type { ImageKey, ImageStateData } from '../../state/image-state';
 import { MemoryStateStore } from '../../state/memory-state-store';
@@ -25,10 +19,11 @@ import {
   type SimulatedEffect,
   type SimulatedRegistry,
 } from './recording-clients';
+import { SimulatedSignatures } from './signatures';
 
 /**
- * Runs events through the event functions' own code (the SQS record handler, onImageEvent, onScanEvent)
- * with recording clients, an in-memory image state and a recording audit trail, so what it reports is
+ * Runs events through the event functions' own code (the SQS record handler, their routing and deps from
+ * shared/automation/{image,scan}-function.ts, onImageEvent, onScanEvent) with recording clients, an in-memory image state and a recording audit trail, so what it reports is
  * what the functions would do, duplicate suppression included.
  */
 
@@ -53,6 +48,8 @@ export interface FunctionRun {
   readonly reads: readonly string[];
   /** Writes, in order. */
   readonly effects: readonly SimulatedEffect[];
+  /** The image-state calls (claim, commit, release, ...) in order: how the function holds the image's lease. */
+  readonly leases: readonly string[];
   readonly metrics: Readonly<Record<string, number>>;
   readonly log: readonly LogLine[];
 }
@@ -63,10 +60,12 @@ export interface SimulationInput {
   readonly registry: SimulatedRegistry;
   /** Image states the run starts from. */
   readonly state: readonly ImageStateData[];
+  /**
+   * The signature artifacts the registry serves (`--signatures`); without them a repository that requires a
+   * signature is verified against none.
+   */
+  readonly signatures?: SimulatedSignatures;
 }
-
-/** The scan function's lease (the stack sets it above the function timeout); never reached in a run. */
-const LEASE_MS = 15 * 60_000;
 
 export function functionsOf(event: NormalizedEvent): FunctionName[] {
   if (event.kind === 'scan.completed' || event.kind === 'finding.updated') return ['scan-events'];
@@ -111,44 +110,53 @@ export class Simulation {
       log: automationLog,
       metric,
       now: () => now,
-      ecr: registry.ecr(recorder),
+      ...(config.env.account ? { account: config.env.account } : {}),
     };
-    const account = config.env.account;
-    const topicArn = `arn:aws:sns:${config.env.region}:${account ?? '111122223333'}:harbormaster-findings`;
-    // As the image function wires it: the findings topic also carries native replication failures.
-    const imageDeps = { ...base, sns: recordingSns(recorder), topicArn };
+    const account = config.env.account ?? '111122223333';
+    // What the stack sets in the functions' environment (the lease: above the function timeout).
+    const settings: Record<string, string> = {
+      [ENV.FINDINGS_TOPIC]: `arn:aws:sns:${config.env.region}:${account}:harbormaster-findings`,
+      [ENV.STATE_TABLE]: 'harbormaster-image-state',
+      [ENV.LEASE_SECONDS]: '900',
+      [ENV.REPLICATION_QUEUE]: `https://sqs.${config.env.region}.amazonaws.com/${account}/harbormaster-replication`,
+    };
+    const setting = (name: string): string => settings[name];
+    const leases: string[] = [];
+    const clients = {
+      ecr: registry.ecr(recorder),
+      sns: recordingSns(recorder),
+      sqs: recordingSqs(recorder),
+      state: () => this.trackedStore(leases),
+    };
+    const common = { log: automationLog, metric, ...(base.account ? { account: base.account } : {}) };
     const handle =
       fn === 'image-events'
         ? sqsEventRecordHandler({
-            events: IMAGE_EVENTS,
-            accepts: (e: NormalizedEvent): e is ImageEvent | ReplicationEvent =>
-              e.kind !== 'scan.completed' && e.kind !== 'finding.updated',
-            process: (e) => onImageEvent(e, imageDeps),
-            log: automationLog,
-            metric,
-            ...(account ? { account } : {}),
+            events: imageFunction.events,
+            accepts: imageFunction.accepts,
+            process: (e) => onImageEvent(e, imageFunction.deps(base, clients, setting)),
+            ...common,
           })
         : sqsEventRecordHandler({
-            events: { ...SCAN_EVENTS, [EVENT_TYPE.ecrImageAction]: ecrImageAction },
-            accepts: (e: NormalizedEvent): e is ScanEvent | FindingEvent | ImageEvent =>
-              e.kind === 'scan.completed' || e.kind === 'finding.updated' || e.kind === 'image.pushed',
+            events: scanFunction.events,
+            accepts: scanFunction.accepts,
             process: (e) =>
-              onScanEvent(e, {
-                ...base,
-                state: this.trackedStore(),
-                leaseMs: LEASE_MS,
-                sns: recordingSns(recorder),
-                topicArn,
-                sqs: recordingSqs(recorder),
-                ...(config.gatedReplication.length > 0
-                  ? {
-                      replicationQueueUrl: `https://sqs.${config.env.region}.amazonaws.com/${account ?? '111122223333'}/harbormaster-replication`,
-                    }
-                  : {}),
-              }),
-            log: automationLog,
-            metric,
-            ...(account ? { account } : {}),
+              onScanEvent(
+                e,
+                scanFunction.deps(
+                  base,
+                  {
+                    ...clients,
+                    signatureSource: (where) =>
+                      (this.input.signatures ?? new SimulatedSignatures()).source(
+                        where.repository,
+                        () => recorder,
+                      ),
+                  },
+                  setting,
+                ),
+              ),
+            ...common,
           });
     this.messages += 1;
     const record = { messageId: `simulated-${this.messages}`, body } as SQSRecord;
@@ -168,6 +176,7 @@ export class Simulation {
       ...(failure ? { reason: failure } : {}),
       reads: recorder.reads,
       effects: recorder.effects,
+      leases,
       metrics,
       log,
     };
@@ -188,21 +197,39 @@ export class Simulation {
     });
   }
 
-  private trackedStore(): Pick<
-    MemoryStateStore,
-    'claim' | 'commit' | 'release' | 'addParent' | 'checkpoint'
-  > {
+  /** The run's store, recording each call as the function's DynamoDB client would make it. */
+  private trackedStore(leases: string[]): ScanDeps['state'] {
+    const store = this.store;
+    const at = (key: ImageKey): string => `${key.repository}@${key.digest}`;
     return {
-      claim: (key, eventId, options) => {
+      claim: async (key, eventId, options) => {
         this.touch(key);
-        return this.store.claim(key, eventId, options);
+        try {
+          const claim = await store.claim(key, eventId, options);
+          leases.push(`claim ${at(key)}: ${claim.status}`);
+          return claim;
+        } catch (error) {
+          leases.push(`claim ${at(key)}: ${(error as Error).name}`);
+          throw error;
+        }
       },
-      commit: (lease, claimed, data) => this.store.commit(lease, claimed, data),
-      checkpoint: (lease, data) => this.store.checkpoint(lease, data),
-      release: (lease) => this.store.release(lease),
-      addParent: (child, parent) => {
+      commit: async (lease, claimed, data) => {
+        await store.commit(lease, claimed, data);
+        leases.push(`commit ${at(lease.key)}`);
+      },
+      checkpoint: async (lease, data) => {
+        await store.checkpoint(lease, data);
+        leases.push(`checkpoint ${at(lease.key)}`);
+      },
+      release: async (lease) => {
+        await store.release(lease);
+        leases.push(`release ${at(lease.key)}`);
+      },
+      addParent: async (child, parent) => {
         this.touch(child);
-        return this.store.addParent(child, parent);
+        const state = await store.addParent(child, parent);
+        leases.push(`addParent ${at(child)} <- ${parent}`);
+        return state;
       },
     };
   }

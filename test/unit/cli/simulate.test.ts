@@ -244,7 +244,13 @@ describe('harbormaster simulate runs the functions (in process)', () => {
     });
     expect(first.runs[0].effects).toEqual(quarantineEffects(hash, 'first'));
     expect(again.runs).toEqual([
-      expect.objectContaining({ function: 'scan-events', outcome: 'duplicate', reads: [], effects: [] }),
+      expect.objectContaining({
+        function: 'scan-events',
+        outcome: 'duplicate',
+        reads: [],
+        effects: [],
+        leases: [`claim ${API}@${API_DIGEST}: duplicate`],
+      }),
     ]);
     // Only the keeper is left, and the state says what went and which alert was sent.
     expect(out.tags).toEqual({ [API]: { [KEEPER]: API_DIGEST } });
@@ -256,6 +262,58 @@ describe('harbormaster simulate runs the functions (in process)', () => {
       quarantine: { eventId: SCAN_ID, removedTags: ['latest', 'v1', 'v1.4', 'v1.4.2'], keeperTag: KEEPER },
       alert: { findingSetHash: hash, findingIds: FINDING_IDS, eventId: SCAN_ID, time: SCAN_TIME },
     });
+  });
+
+  it('FAILED native replication: claim, alert, row, commit, as the image function does; a redelivery only claims', async () => {
+    // Act
+    const { code, out } = await simulateJson(ev('ecr-replication-failed'), '--repeat');
+    // Assess
+    expect(code).toBe(0);
+    const [first, again] = out.deliveries;
+    const eventId = 'd9c244c2-713a-ff84-f3b2-5a577c9cb0aa';
+    expect(first.runs).toEqual([
+      {
+        function: 'image-events',
+        outcome: 'done',
+        actions: ['replicated'],
+        reads: [],
+        leases: [`claim ${WORKER}@${WORKER_DIGEST}: claimed`, `commit ${WORKER}@${WORKER_DIGEST}`],
+        effects: [
+          {
+            type: 'alert',
+            topicArn: 'arn:aws:sns:eu-west-1:111122223333:harbormaster-findings',
+            subject: '[Harbormaster] REPLICATION FAILED payments/worker@sha256:9f86d081884c to eu-central-1',
+            message: expect.stringContaining(`Event: ${eventId}`),
+          },
+          {
+            type: 'audit',
+            repository: WORKER,
+            digest: WORKER_DIGEST,
+            action: 'replicated',
+            eventId,
+            time: '2026-11-20T09:16:02Z',
+            tags: [],
+            detail: { via: 'ecr-native-replication', result: 'FAILED', region: 'eu-central-1', tags: [] },
+            followUps: [],
+          },
+        ],
+        metrics: { ReplicationsFailed: 1, AlertsSent: 1, EventsProcessed: 1 },
+        log: [
+          expect.objectContaining({ level: 'warn', message: 'native replication FAILED: alerted' }),
+          expect.objectContaining({ level: 'info', message: 'event processed' }),
+        ],
+      },
+    ]);
+    // The lease marked the event done: the redelivery alerts nothing.
+    expect(again.runs).toEqual([
+      expect.objectContaining({
+        function: 'image-events',
+        outcome: 'duplicate',
+        reads: [],
+        effects: [],
+        leases: [`claim ${WORKER}@${WORKER_DIGEST}: duplicate`],
+      }),
+    ]);
   });
 
   it('the same finding set in a later scan: no alert and no second quarantine, only its rows', async () => {
@@ -762,6 +820,7 @@ describe('harbormaster simulate (real subprocess)', () => {
         `1. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id ${SCAN_ID})`,
         '   scan-events: done (scanned, verdict, quarantined, notified)',
         '     read       DescribeImageScanFindings payments/api@4c1d8e2f9a7b; DescribeImages payments/api@4c1d8e2f9a7b; BatchGetImage payments/api@4c1d8e2f9a7b',
+        '     state      claim payments/api@4c1d8e2f9a7b: claimed; checkpoint payments/api@4c1d8e2f9a7b; commit payments/api@4c1d8e2f9a7b',
         `     tag        ${KEEPER} -> 4c1d8e2f9a7b (keeper tag)`,
         '     untag      latest, v1, v1.4, v1.4.2 from 4c1d8e2f9a7b',
         '     alert      [Harbormaster] FAIL payments/api:v1.4.2 - 2 HIGH, 1 MEDIUM (quarantined)',
@@ -769,6 +828,7 @@ describe('harbormaster simulate (real subprocess)', () => {
         '     warn: image quarantined: every tag removed but the keeper, image kept',
         `2. scan.completed payments/api@4c1d8e2f9a7b [v1.4.2, v1.4, v1, latest] (id ${SCAN_ID})`,
         '   scan-events: duplicate: already processed, nothing done',
+        '     state      claim payments/api@4c1d8e2f9a7b: duplicate',
         '',
         'State after:',
         '  payments/api@4c1d8e2f9a7b',
