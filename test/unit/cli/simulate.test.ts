@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash, createPublicKey } from 'node:crypto';
+import { parse, stringify } from 'yaml';
 import { run } from '../../../shared/cli/main';
+import { keyFingerprint } from '../../../shared/signing/trust';
+import { cosignKeys, cosignSign, simpleSigningPayload } from '../signing/signing-fixtures';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const EVENTS = join(ROOT, 'test', 'fixtures', 'events');
@@ -784,6 +788,211 @@ describe('harbormaster simulate runs the functions (in process)', () => {
     expect(stdout).toContain('Example:');
     expect(stdout).toContain(
       'npx harbormaster simulate test/fixtures/events/ecr-image-scan-basic.json --repeat',
+    );
+  });
+});
+
+describe('harbormaster simulate: a repository with scan.requireSignature', () => {
+  const CLEAN_ID = '2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f';
+  const CLEAN_TIME = '2026-11-20T09:20:03Z';
+  const SIG_TAG = `${WORKER_DIGEST.replace(':', '-')}.sig`;
+  const keys = cosignKeys();
+  const fingerprint = keyFingerprint(createPublicKey(keys.publicPem));
+  const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  let signedConfig: string;
+
+  beforeAll(() => {
+    // The test config, with payments/worker requiring a signature from the CI's cosign key.
+    const config = parse(readFileSync(CONFIG, 'utf8'));
+    config.repositories[1].scan = {
+      ...config.repositories[1].scan,
+      requireSignature: true,
+      trustedSigners: ['ci'],
+    };
+    config.signing = { signers: { ci: { type: 'cosign', publicKeys: [keys.publicPem] } } };
+    signedConfig = writeTmp('signed-config.yaml', stringify(config));
+  });
+
+  const scanned = {
+    type: 'audit',
+    repository: WORKER,
+    digest: WORKER_DIGEST,
+    action: 'scanned',
+    eventId: CLEAN_ID,
+    time: CLEAN_TIME,
+    tags: ['v2.0.1', 'v2.0', 'v2'],
+    detail: { scanner: 'basic', severityCounts: ZERO },
+  };
+
+  it('without --signatures: verified against no signatures (unsigned: fail, alert), and a one-line note says so', async () => {
+    // Act
+    const result = await simulate(
+      ev('ecr-image-scan-basic-clean'),
+      '--config',
+      signedConfig,
+      '--now',
+      NOW,
+      '--json',
+    );
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    const runOf = out.deliveries[0].runs[0];
+    const reason = `fail: expected a signature from ci (cosign key ${fingerprint}); found no signature (scan: no finding above threshold HIGH)`;
+    expect(runOf).toMatchObject({
+      function: 'scan-events',
+      outcome: 'done',
+      actions: ['scanned', 'verdict', 'notified'],
+      reads: [`GET ${WORKER}/referrers/${WORKER_DIGEST}`, `GET ${WORKER}/manifests/${SIG_TAG}`],
+      leases: [`claim ${WORKER}@${WORKER_DIGEST}: claimed`, `commit ${WORKER}@${WORKER_DIGEST}`],
+      metrics: { AlertsSent: 1, EventsProcessed: 1 },
+    });
+    const hash = runOf.effects[1].followUps[0].detail.findingSetHash;
+    expect(runOf.effects).toEqual([
+      {
+        type: 'alert',
+        topicArn: 'arn:aws:sns:eu-west-1:111122223333:harbormaster-findings',
+        subject: '[Harbormaster] FAIL payments/worker:v2.0.1 - no findings',
+        message: expect.stringContaining(`Verdict: ${reason}`),
+      },
+      {
+        ...scanned,
+        followUps: [
+          {
+            action: 'verdict',
+            detail: {
+              result: 'fail',
+              reason,
+              findingSetHash: hash,
+              allowlisted: [],
+              signature: { result: 'fail', found: 0 },
+            },
+          },
+          {
+            action: 'notified',
+            detail: {
+              topic: 'findings',
+              team: 'payments',
+              verdict: 'fail',
+              newFindings: [],
+              fixedFindings: [],
+              findingSetHash: hash,
+            },
+          },
+        ],
+      },
+    ]);
+    expect(out.notes).toEqual([
+      'no --signatures: payments/worker requires a signature; its signatures were read from an empty registry, so the image counts as unsigned',
+    ]);
+  });
+
+  it('--signatures with a cosign signature by the trusted key: the real verification passes, promotion and replication follow', async () => {
+    // Prepare: the cosign `.sig` tag as `cosign sign --key` writes it, and its payload blob.
+    const payload = simpleSigningPayload(
+      `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${WORKER}`,
+      WORKER_DIGEST,
+    );
+    const empty = Buffer.from('{}');
+    const signatures = writeTmp(
+      'signatures.json',
+      JSON.stringify({
+        manifests: [
+          {
+            tag: SIG_TAG,
+            manifest: {
+              schemaVersion: 2,
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(empty), size: 2 },
+              layers: [
+                {
+                  mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+                  digest: sha(payload),
+                  size: payload.length,
+                  annotations: { 'dev.cosignproject.cosign/signature': cosignSign(payload, keys.privateKey) },
+                },
+              ],
+            },
+          },
+        ],
+        blobs: [payload.toString('utf8')],
+      }),
+    );
+    // Act
+    const result = await simulate(
+      ev('ecr-image-scan-basic-clean'),
+      '--config',
+      signedConfig,
+      '--now',
+      NOW,
+      '--signatures',
+      signatures,
+      '--json',
+    );
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    const runOf = out.deliveries[0].runs[0];
+    expect(runOf).toMatchObject({
+      function: 'scan-events',
+      outcome: 'done',
+      actions: ['scanned', 'verdict', 'promoted', 'replicate:payments-releases-dr'],
+      reads: [
+        `GET ${WORKER}/referrers/${WORKER_DIGEST}`,
+        `GET ${WORKER}/manifests/${SIG_TAG}`,
+        `GET ${WORKER}/blobs/${sha(payload)}`,
+        `BatchGetImage ${WORKER}@${WORKER_DIGEST}`,
+      ],
+      leases: [`claim ${WORKER}@${WORKER_DIGEST}: claimed`, `commit ${WORKER}@${WORKER_DIGEST}`],
+      metrics: { TagsWritten: 1, EventsProcessed: 1 },
+    });
+    const hash = runOf.effects[2].followUps[0].detail.findingSetHash;
+    expect(runOf.effects).toEqual([
+      { type: 'tag', repository: WORKER, digest: WORKER_DIGEST, tags: ['approved'] },
+      {
+        type: 'replicate',
+        queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/harbormaster-replication',
+        message: expect.objectContaining({
+          rule: 'payments-releases-dr',
+          digest: WORKER_DIGEST,
+          tags: ['v2', 'v2.0', 'v2.0.1'],
+        }),
+      },
+      {
+        ...scanned,
+        followUps: [
+          {
+            action: 'verdict',
+            detail: {
+              result: 'pass',
+              reason: `pass: no finding above threshold HIGH; signed by ci (cosign, ${fingerprint})`,
+              findingSetHash: hash,
+              allowlisted: [],
+              signature: { result: 'pass', found: 1, trustedSigner: 'ci' },
+            },
+          },
+          { action: 'promoted', tags: ['approved'], detail: { reason: 'promotion' } },
+        ],
+      },
+    ]);
+    expect(out.notes).toEqual([]);
+  });
+
+  it('a --signatures file that is not the documented shape: exit 2 naming the field', async () => {
+    const bad = writeTmp('bad-signatures.json', JSON.stringify({ manifests: [{ manifest: 42 }] }));
+    const result = await simulate(
+      ev('ecr-image-scan-basic-clean'),
+      '--config',
+      signedConfig,
+      '--signatures',
+      bad,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `harbormaster: --signatures ${bad}.manifests[0].manifest: expected a manifest (a JSON object, or its exact JSON text)\n`,
     );
   });
 });
