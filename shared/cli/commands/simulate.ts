@@ -392,20 +392,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateOutput
   }
 
   const signatures = options.signatures ? readSignatures(options.signatures) : undefined;
-  if (config && !signatures) {
-    const requiring = [
-      ...new Set(
-        judged
-          .filter((e) => findRepository(config, e.repository)?.scan.requireSignature)
-          .map((e) => e.repository),
-      ),
-    ];
-    if (requiring.length > 0) {
-      notes.push(
-        `no --signatures: ${requiring.join(', ')} requires a signature; its signatures were read from an empty registry, so the image counts as unsigned`,
-      );
-    }
-  }
   const simulation = config
     ? new Simulation({ config, now, registry, state: states, ...(signatures ? { signatures } : {}) })
     : undefined;
@@ -433,6 +419,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulateOutput
       notes.push(
         'no --manifest: an index push is decided from its platform manifests; give the index manifest',
       );
+  }
+  if (config && !signatures) {
+    // Signatures are read only for a repository that requires one (the registry reads, `GET <repository>/...`).
+    const requiring = judged
+      .map((e) => e.repository)
+      .filter((r, i, all) => all.indexOf(r) === i && findRepository(config, r)?.scan.requireSignature)
+      .filter((r) => reads.some((read) => read.startsWith(`GET ${r}/`)));
+    if (requiring.length > 0) {
+      notes.push(
+        `no --signatures: ${requiring.join(', ')} requires a signature; its signatures were read from an empty registry, so the image counts as unsigned`,
+      );
+    }
   }
   return {
     deliveries,
