@@ -120,7 +120,11 @@ export class Simulation {
       [ENV.LEASE_SECONDS]: '900',
       [ENV.REPLICATION_QUEUE]: `https://sqs.${config.env.region}.amazonaws.com/${account}/harbormaster-replication`,
     };
-    const setting = (name: string): string => settings[name];
+    const setting = (name: string): string => {
+      const value = settings[name];
+      if (value === undefined) throw new Error(`simulate: no value for the function setting ${name}`);
+      return value;
+    };
     const leases: string[] = [];
     const clients = {
       ecr: registry.ecr(recorder),
@@ -148,10 +152,7 @@ export class Simulation {
                   {
                     ...clients,
                     signatureSource: (where) =>
-                      (this.input.signatures ?? new SimulatedSignatures()).source(
-                        where.repository,
-                        () => recorder,
-                      ),
+                      (this.input.signatures ?? new SimulatedSignatures()).source(where.repository, recorder),
                   },
                   setting,
                 ),

@@ -28,11 +28,11 @@ export class SimulatedSignatures {
   }
 
   /** The registry reads of one repository, recorded as the function's reads. */
-  source(repository: string, recorder: () => Recorder): SignatureSource {
+  source(repository: string, recorder: Recorder): SignatureSource {
     let requests = 0;
     const read = (what: string): void => {
       requests += 1;
-      recorder().reads.push(`GET ${repository}/${what}`);
+      recorder.reads.push(`GET ${repository}/${what}`);
     };
     return {
       get requests() {
