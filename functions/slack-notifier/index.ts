@@ -6,6 +6,7 @@ import { slackPayloadFromSns } from '../../shared/notify/slack-from-sns';
 import { postToSlack } from '../../shared/notify/slack-poster';
 import { slackWebhookReader } from '../../shared/notify/slack-webhook';
 import { createMetrics, recordMetric } from '../../shared/observability/metrics';
+import { AWS_CLIENT_CONFIG } from '../../shared/runtime/aws-client-config';
 import { requiredEnv } from '../../shared/runtime/env';
 import { ENV } from '../../shared/runtime/env-names';
 
@@ -16,8 +17,8 @@ import { ENV } from '../../shared/runtime/env-names';
  */
 
 const logger = new Logger();
-// Created once per container; the only client this function needs.
-const secrets = new SecretsManagerClient({});
+// Created once per container; the only client this function needs, with the functions' timeouts.
+const secrets = new SecretsManagerClient(AWS_CLIENT_CONFIG);
 
 interface Runtime {
   readonly metrics: Metrics;
