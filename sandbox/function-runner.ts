@@ -182,7 +182,9 @@ export class FunctionPool {
           resolve(result);
         },
       };
-      worker.child.send({ type: 'invoke', id, event, deadline: Date.now() + timeoutMs });
+      // The time left, not a deadline: the environment's clock need not be this process's (under faketime the
+      // functions keep the real date), and a deadline on one clock read on another is months off.
+      worker.child.send({ type: 'invoke', id, event, timeoutMs });
     });
   }
 

@@ -10,7 +10,8 @@ interface InvokeMessage {
   readonly type: 'invoke';
   readonly id: number;
   readonly event: unknown;
-  readonly deadline: number;
+  /** The invocation's timeout; the deadline is counted on this process's monotonic clock from receipt. */
+  readonly timeoutMs: number;
 }
 
 const assetDir = process.env.HARBORMASTER_SANDBOX_ASSET_DIR as string;
@@ -22,6 +23,7 @@ let handler: Handler | undefined;
 let requests = 0;
 
 async function invoke(message: InvokeMessage): Promise<unknown> {
+  const deadline = performance.now() + message.timeoutMs;
   if (!handler) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(assetDir, `${file}.js`)) as Record<string, unknown>;
@@ -40,7 +42,7 @@ async function invoke(message: InvokeMessage): Promise<unknown> {
     logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
     logStreamName: `sandbox/${process.pid}`,
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
   };
   return handler(message.event, context);
 }
