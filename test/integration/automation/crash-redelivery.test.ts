@@ -78,10 +78,17 @@ function invoke(now: number, records = [RECORD]): Run {
   return { child, exited };
 }
 
+/** The log lines of the last completed invocation (the worker writes them as JSON to stderr). */
+let lastLog: Record<string, unknown>[] = [];
+
 /** Runs one invocation to its end and returns its batch response. */
 async function complete(now: number): Promise<unknown> {
   const { code, stdout, stderr } = await invoke(now).exited;
   if (code !== 0) throw new Error(`scan worker exited ${code}: ${stderr}`);
+  lastLog = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return JSON.parse(stdout);
 }
 
@@ -197,6 +204,7 @@ describe('the scan function killed while an effect hangs, then redelivered', () 
     await crashOn('ecr:BatchDeleteImage', NOW);
     const crashed = seen();
     const during = await complete(NOW + LEASE_MS - 1);
+    const duringLog = lastLog;
     const afterBusy = aws.calls.length;
     const after = await complete(NOW + LEASE_MS + 1);
     const afterRedelivery = aws.calls.length;
@@ -213,6 +221,14 @@ describe('the scan function killed while an effect hangs, then redelivered', () 
     // During the lease: ImageBusyError, so the record is a batch item failure and nothing is called.
     expect(during).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
     expect(afterBusy).toBe(crashed.length);
+    expect(duringLog.filter((l) => l.reason).map((l) => [l.messageId, l.reason])).toEqual([
+      [
+        'm-1',
+        expect.stringMatching(
+          /^ImageBusyError: payments\/api@sha256:4c1d\w+ is being processed by event crash-scan-1;/,
+        ),
+      ],
+    ]);
     // After it: the keeper is there already, so only the removal and the alert remain.
     expect(after).toEqual({ batchItemFailures: [] });
     expect(seen(afterBusy)).toEqual([
