@@ -26,11 +26,24 @@ const TARGET_SERVICES: Record<string, string> = {
   AWSEvents: 'events',
 };
 
+/**
+ * DynamoDB writes moto applies one at a time. Its threaded server checks a ConditionExpression and then writes
+ * without a lock, so two conditional writes of one item can both pass (two events both claimed an image's
+ * lease, seen as a doubled alert); DynamoDB's conditional writes are atomic, and one at a time they are here too.
+ */
+const SERIALIZED = new Set(
+  ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'].map(
+    (op) => `dynamodb.${op}`,
+  ),
+);
+
 export class AwsProxy {
   readonly stats: ProxyStats = { calls: {}, throttled: {} };
   private server?: http.Server;
   /** Token buckets per operation and region. */
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
+  /** The DynamoDB write in progress: the next waits for it (see SERIALIZED). */
+  private writing: Promise<void> = Promise.resolve();
   endpoint = '';
 
   constructor(
@@ -68,25 +81,35 @@ export class AwsProxy {
           res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
           return;
         }
-        const forward = http.request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-            agent,
-          },
-          (upstreamRes) => {
-            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-            upstreamRes.pipe(res);
-          },
-        );
-        forward.on('error', (error) => {
-          res.writeHead(502);
-          res.end(String(error.message));
-        });
-        forward.end(body);
+        const send = () =>
+          new Promise<void>((done) => {
+            // Whatever ends the exchange lets the next write go, a caller hanging up included.
+            res.once('close', done);
+            const forward = http.request(
+              {
+                host: upstream.hostname,
+                port: upstream.port,
+                method: req.method,
+                path: req.url,
+                headers: req.headers,
+                agent,
+              },
+              (upstreamRes) => {
+                res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+                upstreamRes.pipe(res);
+                upstreamRes.once('end', done);
+                upstreamRes.once('error', done);
+              },
+            );
+            forward.on('error', (error) => {
+              res.writeHead(502);
+              res.end(String(error.message));
+              done();
+            });
+            forward.end(body);
+          });
+        if (!SERIALIZED.has(operation)) return void send();
+        this.writing = this.writing.then(send);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
