@@ -60,6 +60,8 @@ export class ReplicationVerdictPendingError extends HarbormasterError {
 // Stop the copy this long before the Lambda timeout, so a slow copy ends as a recorded, alerted failure
 // (and a retry) rather than a killed invocation that leaves no audit row.
 export const ABORT_MARGIN_MS = 30_000;
+/** Lambda's longest invocation. */
+const MAX_INVOCATION_MS = 15 * 60_000;
 
 // The scan function sends the message before it commits the verdict (effects before the commit), so the
 // first read can precede the commit by a moment: read again a few times (15 s in all) before giving the
@@ -134,7 +136,9 @@ export function replicationRecordHandler(
         return { status: 'skipped', reason };
       }
 
-      const remaining = context?.getRemainingTimeInMillis?.();
+      // Lambda runs 15 minutes at most: a larger figure is a broken host, and would overflow the timer.
+      const reported = context?.getRemainingTimeInMillis?.();
+      const remaining = reported === undefined ? undefined : Math.min(reported, MAX_INVOCATION_MS);
       const signal =
         remaining !== undefined
           ? AbortSignal.timeout(Math.max(1_000, remaining - ABORT_MARGIN_MS))

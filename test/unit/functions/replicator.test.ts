@@ -653,4 +653,22 @@ describe('replicator handler', () => {
     expect(calls[0].signal).toBeInstanceOf(AbortSignal);
     expect(calls[0].signal?.aborted).toBe(false);
   });
+
+  it('copies when the host reports far more time left than Lambda allows (no timer overflow)', async () => {
+    // Prepare: 180 days, as a host whose clock runs ahead once reported (setTimeout caps at about 24.8 days).
+    const digest = digestOf('clock');
+    await recordVerdict(digest, verdict('pass'));
+    const { copy, calls } = fakeCopy(digest);
+
+    // Act
+    const response = await createHandler(copy, { sleep: noWait })(
+      { Records: [record('m-1', body(digest))] },
+      { ...CONTEXT, getRemainingTimeInMillis: () => 180 * 24 * 3_600_000 },
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(2);
+    expect(calls[0].signal?.aborted).toBe(false);
+  });
 });
