@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, waitForPort } from './ports';
+import { freePort, listensOn, waitForPort } from './ports';
 
 /** A server process the sandbox started and stops. */
 export interface ServerProcess {
@@ -32,14 +32,17 @@ export async function startServer(
     });
     let spawnError: Error | undefined;
     child.once('error', (error) => (spawnError = error));
+    const alive = (): string | undefined => {
+      if (spawnError) return `${name}: ${spawnError.message}`;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return `${name} exited (${child.exitCode ?? child.signalCode}): ${stderr.trim().slice(-500)}`;
+      }
+      return undefined;
+    };
     try {
-      await waitForPort(port, options.readyTimeoutMs ?? 20_000, () => {
-        if (spawnError) return `${name}: ${spawnError.message}`;
-        if (child.exitCode !== null || child.signalCode !== null) {
-          return `${name} exited (${child.exitCode ?? child.signalCode}): ${stderr.trim().slice(-500)}`;
-        }
-        return undefined;
-      });
+      await waitForPort(port, options.readyTimeoutMs ?? 20_000, alive);
+      // An answer alone is not proof: another process may hold the port, and ours then fails to bind.
+      await waitUntilOwned(child, port, options.readyTimeoutMs ?? 20_000, alive);
     } catch (error) {
       lastError = error as Error;
       child.kill('SIGKILL');
@@ -48,6 +51,22 @@ export async function startServer(
     return { name, port, child, stop: () => stopChild(child) };
   }
   throw new Error(`could not start ${name}: ${lastError?.message}`);
+}
+
+/** Resolves once the listening socket on `port` is the child's own (read from /proc); rejects if it exits. */
+async function waitUntilOwned(
+  child: ChildProcess,
+  port: number,
+  timeoutMs: number,
+  alive: () => string | undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await listensOn(child.pid, port))) {
+    const exited = alive();
+    if (exited) throw new Error(exited);
+    if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} is held by another process`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** SIGTERM, then SIGKILL after a second; resolves when the process is gone. */

@@ -1,12 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { listensOn, portListened } from '../../sandbox/ports';
 
 const run = promisify(execFile);
 
@@ -238,37 +239,6 @@ async function waitReady(
     throw new PortTakenError(`port ${port} is held by another process`);
   }
   throw new Error(`docker-registry on ${host} not ready after 15 s: ${log()}`);
-}
-
-/** Inodes of the sockets listening on 127.0.0.1:port (or any address), from /proc/net/tcp. */
-async function listeningInodes(port: number): Promise<Set<string>> {
-  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '');
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set<string>();
-  for (const line of table.split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    // local_address is fields[1] (ADDR:PORT in hex), st is fields[3] (0A = LISTEN), inode is fields[9].
-    if (fields.length > 9 && fields[1].endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9]);
-  }
-  return inodes;
-}
-
-async function portListened(port: number): Promise<boolean> {
-  return (await listeningInodes(port)).size > 0;
-}
-
-/** True when process `pid` holds a socket listening on `port`. */
-async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
-  if (pid === undefined) return false;
-  const inodes = await listeningInodes(port);
-  if (inodes.size === 0) return false;
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-  for (const fd of fds) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode && inodes.has(inode)) return true;
-  }
-  return false;
 }
 
 function probe(host: string, tls: boolean): Promise<number> {
