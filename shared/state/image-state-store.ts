@@ -156,37 +156,12 @@ export class ImageStateStore {
    */
   async commit(lease: Lease, claimed: ImageState, data: ImageStateData): Promise<void> {
     const kept = [...claimed.done.filter((id) => id !== lease.eventId), lease.eventId].slice(-DONE_KEPT);
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [PK]: { S: imageStateKey(lease.key) } },
-          UpdateExpression: 'SET #state = :state, #done = :done, #version = #version + :one REMOVE #lock',
-          ConditionExpression: '#lock.#token = :token AND #version = :version',
-          ExpressionAttributeNames: {
-            '#state': 'state',
-            '#done': 'done',
-            '#version': 'version',
-            '#lock': 'lock',
-            '#token': 'token',
-          },
-          ExpressionAttributeValues: {
-            ':state': { M: toAttributeMap(data as unknown as Record<string, unknown>) },
-            ':done': { L: kept.map((id) => ({ S: id })) },
-            ':one': { N: '1' },
-            ':token': { S: lease.token },
-            ':version': { N: String(lease.version) },
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ImageBusyError(
-          `${label(lease.key)} changed while event ${lease.eventId} held it; the event will be retried`,
-        );
-      }
-      throw new ImageStateError(`commit of ${label(lease.key)} failed`, { cause: error });
-    }
+    await this.updateHeld(lease, 'commit', data, {
+      set: '#done = :done, #version = #version + :one',
+      remove: ' REMOVE #lock',
+      names: { '#done': 'done' },
+      values: { ':done': { L: kept.map((id) => ({ S: id })) }, ':one': { N: '1' } },
+    });
   }
 
   /**
@@ -195,23 +170,40 @@ export class ImageStateStore {
    * ImageBusyError when the lease was lost or the item was written since the claim.
    */
   async checkpoint(lease: Lease, data: ImageStateData): Promise<void> {
+    await this.updateHeld(lease, 'checkpoint', data);
+  }
+
+  /** Writes the state (and `extra`) only while `lease` holds the item unchanged since its claim. */
+  private async updateHeld(
+    lease: Lease,
+    what: string,
+    data: ImageStateData,
+    extra: {
+      set?: string;
+      remove?: string;
+      names?: Record<string, string>;
+      values?: Record<string, AttributeValue>;
+    } = {},
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [PK]: { S: imageStateKey(lease.key) } },
-          UpdateExpression: 'SET #state = :state',
+          UpdateExpression: `SET #state = :state${extra.set ? `, ${extra.set}` : ''}${extra.remove ?? ''}`,
           ConditionExpression: '#lock.#token = :token AND #version = :version',
           ExpressionAttributeNames: {
             '#state': 'state',
             '#version': 'version',
             '#lock': 'lock',
             '#token': 'token',
+            ...extra.names,
           },
           ExpressionAttributeValues: {
             ':state': { M: toAttributeMap(data as unknown as Record<string, unknown>) },
             ':token': { S: lease.token },
             ':version': { N: String(lease.version) },
+            ...extra.values,
           },
         }),
       );
@@ -221,7 +213,7 @@ export class ImageStateStore {
           `${label(lease.key)} changed while event ${lease.eventId} held it; the event will be retried`,
         );
       }
-      throw new ImageStateError(`checkpoint of ${label(lease.key)} failed`, { cause: error });
+      throw new ImageStateError(`${what} of ${label(lease.key)} failed`, { cause: error });
     }
   }
 
