@@ -16,7 +16,7 @@ export interface ImageEventDeps extends AutomationDeps {
   readonly topicArn?: string;
   /**
    * The image-state table's leases: a FAILED replication claims the image for its event, so concurrent or
-   * repeated deliveries alert once (the function always has it; without it, e.g. in a dry run, no claim).
+   * repeated deliveries alert once; a FAILED result without it fails its record.
    */
   readonly state?: Pick<ImageStateStore, 'claim' | 'commit' | 'release'>;
   /** How long that claim holds (LEASE_SECONDS): longer than the function's timeout. */
@@ -69,18 +69,26 @@ export async function onImageEvent(
     deps.metric?.('ReplicationsSucceeded');
     return executePlan(event, pending, deps);
   }
-  if (!deps.state) return alertThenRecord(event, pending, repository.team, deps);
+  // What a FAILED result needs, checked before anything is written: the topic to alert on, the table that
+  // makes the alert go out once.
+  const { sns, topicArn, state } = deps;
+  if (!sns || !topicArn || !state) {
+    const missing =
+      !sns || !topicArn
+        ? 'no findings topic is set (FINDINGS_TOPIC_ARN)'
+        : 'no image-state table is set (IMAGE_STATE_TABLE_NAME)';
+    throw new Error(`native replication of ${event.repository}@${event.digest} FAILED but ${missing}`);
+  }
 
   // Once per event however it is delivered: a live claim by a twin delivery throws ImageBusyError (retried
   // later, then a duplicate); a claim left by a crash expires and the redelivery finishes the work.
-  const state = deps.state;
   const result = await withLease(
     state,
     event,
     event.id,
     { now: deps.now().getTime(), leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, log: deps.log },
     async (lease, claimed) => {
-      const outcome = await alertThenRecord(event, pending, repository.team, deps);
+      const outcome = await alertThenRecord(event, pending, repository.team, { ...deps, sns, topicArn });
       // The image's state is unchanged: the commit only marks the event done and drops the lease.
       await state.commit(lease, claimed, claimed.data);
       return outcome;
@@ -100,14 +108,8 @@ async function alertThenRecord(
   event: ReplicationEvent,
   pending: Parameters<typeof executePlan>[1],
   team: string,
-  deps: ImageEventDeps,
+  deps: ImageEventDeps & { readonly sns: SNSClient; readonly topicArn: string },
 ): Promise<EventOutcome> {
-  if (!deps.sns || !deps.topicArn) {
-    throw new Error(
-      `native replication of ${event.repository}@${event.digest} FAILED but no findings topic is set ` +
-        '(FINDINGS_TOPIC_ARN): expected the topic to alert on',
-    );
-  }
   await publishReplicationFailureAlert(
     deps.sns,
     deps.topicArn,

@@ -375,5 +375,14 @@ describe('onImageEvent', () => {
       expect(ddb.calls()).toHaveLength(0);
       expect(sns.calls()).toHaveLength(0);
     });
+
+    it('fails a FAILED result loudly without the image-state table (no claim: the alert could repeat), sending nothing', async () => {
+      const event = normalized<ReplicationEvent>('ecr-replication-failed');
+      await expect(onImageEvent(event, { ...withAlerts(), state: undefined })).rejects.toThrow(
+        /FAILED but no image-state table is set \(IMAGE_STATE_TABLE_NAME\)/,
+      );
+      expect(ddb.calls()).toHaveLength(0);
+      expect(sns.calls()).toHaveLength(0);
+    });
   });
 });
